@@ -1,0 +1,150 @@
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { OutputError } from './errors.js';
+import type { RowOutcome } from './types.js';
+
+/**
+ * An append-only record of finished rows, in the order they finished, flushed in small groups. It is what
+ * `--resume` reads after a crash: rows it lists as updated are not sent again.
+ */
+export interface Journal {
+  append(seq: number, row: number, outcome: RowOutcome): void;
+  /** Writes and syncs what is buffered. */
+  flush(): void;
+  /** Closes; `remove` deletes it once the results file is complete and the journal has nothing left to say. */
+  close(remove: boolean): void;
+}
+
+export interface JournalHeader {
+  journal: 1;
+  input: string;
+  input_sha256: string;
+  started_at: string;
+}
+
+export interface JournalEntry {
+  seq: number;
+  row: number;
+  outcome: RowOutcome;
+}
+
+const FLUSH_ENTRIES = 256;
+const FLUSH_MS = 100;
+
+export function journalPath(resultsPath: string): string {
+  return `${resultsPath}.journal`;
+}
+
+/** Opens a journal; with `append` it continues the one a resumed run left (its header is kept). */
+export function createJournal(
+  path: string,
+  header: JournalHeader,
+  mode: 'new' | 'append' | 'overwrite',
+): Journal {
+  let fd: number;
+  try {
+    fd = openSync(path, mode === 'append' ? 'a' : mode === 'overwrite' ? 'w' : 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new OutputError(
+        'E_JOURNAL_EXISTS',
+        `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
+      );
+    }
+    throw new OutputError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`);
+  }
+  if (mode !== 'append') writeSync(fd, `${JSON.stringify(header)}\n`);
+  let buffer: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  function flush(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (buffer.length === 0 || closed) return;
+    const text = buffer.join('');
+    buffer = [];
+    writeSync(fd, text);
+    fdatasyncSync(fd);
+  }
+
+  return {
+    append(seq, row, outcome) {
+      if (closed) return;
+      const { status, errorCode, error, httpStatus, attempts, durationMs, offer } = outcome;
+      buffer.push(
+        `${JSON.stringify({ seq, row, status, code: errorCode, error, http: httpStatus, attempts, ms: durationMs, offer })}\n`,
+      );
+      if (buffer.length >= FLUSH_ENTRIES) flush();
+      else if (!timer) timer = setTimeout(flush, FLUSH_MS);
+    },
+    flush,
+    close(remove) {
+      if (closed) return;
+      flush();
+      closed = true;
+      closeSync(fd);
+      if (remove) unlinkSync(path);
+    },
+  };
+}
+
+/**
+ * Reads a journal left by an earlier run. A torn last line (the process died mid-write) is ignored; a
+ * later entry for the same row wins.
+ */
+export function readJournal(
+  path: string,
+): { header: JournalHeader; updated: Map<number, JournalEntry> } | undefined {
+  if (!existsSync(path)) return undefined;
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const header = safeParse(lines[0] ?? '') as JournalHeader | undefined;
+  if (!header || header.journal !== 1) {
+    throw new OutputError('E_JOURNAL', `${path} is not a cake-bulk journal; move it away or pass --force`);
+  }
+  const updated = new Map<number, JournalEntry>();
+  for (const line of lines.slice(1)) {
+    const entry = safeParse(line) as
+      | {
+          seq: number;
+          row: number;
+          status: RowOutcome['status'];
+          code: string;
+          error: string;
+          http?: number;
+          attempts: number;
+          ms: number;
+          offer?: RowOutcome['offer'];
+        }
+      | undefined;
+    if (!entry || typeof entry.seq !== 'number') continue;
+    if (entry.status === 'updated') {
+      updated.set(entry.seq, {
+        seq: entry.seq,
+        row: entry.row,
+        outcome: {
+          status: 'updated',
+          errorCode: entry.code,
+          error: entry.error,
+          httpStatus: entry.http,
+          attempts: entry.attempts,
+          durationMs: entry.ms,
+          offer: entry.offer,
+        },
+      });
+    } else {
+      updated.delete(entry.seq);
+    }
+  }
+  return { header, updated };
+}
+
+function safeParse(line: string): unknown {
+  if (line.trim() === '') return undefined;
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}

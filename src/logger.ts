@@ -1,0 +1,51 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths redacted from every log line. The key travels in the request body, so bodies are covered as well
+ * as headers; cake-bulk never logs a body with the key in it, this is the second line of defence.
+ */
+export const REDACT_PATHS = [
+  'api_key',
+  'apiKey',
+  '*.api_key',
+  '*.apiKey',
+  'body.api_key',
+  'request.api_key',
+  'headers.authorization',
+  'options.apiKey',
+];
+
+/** A JSON-lines file logger. Writes are buffered; call `closeLogger` before exiting. */
+export function createFileLogger(path: string): Logger {
+  const destination = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 4096 });
+  return pino(
+    {
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** A logger that drops everything, for library callers that want no log. */
+export function createSilentLogger(): Logger {
+  return pino({ enabled: false });
+}
+
+/** Flushes buffered lines to disk. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      logger.flush((error) => {
+        void error;
+        resolve();
+      });
+    } catch {
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,103 @@
+import { open } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
+import { FileError } from './errors.js';
+import { readCsv, type TableItem } from './read-rows.js';
+import { sniffKind } from './decode-input.js';
+import { readXlsx } from './read-xlsx.js';
+import { isResultHeader, parseResultRecord, TRAILING_COLUMNS } from './result-columns.js';
+import { restoreCell } from './csv-safe.js';
+import type { SourceRow } from './types.js';
+
+export interface Source {
+  /** The input's own columns, as given (for rerun: the original spreadsheet's). */
+  columns: string[];
+  headerLine: number;
+  rows: AsyncGenerator<SourceRow>;
+}
+
+export interface SourceOptions {
+  input: string;
+  mode: 'apply' | 'rerun';
+  delimiter: string | undefined;
+  sheet: string | undefined;
+  hash?: Hash | undefined;
+}
+
+/**
+ * Opens the input as a header plus rows. `apply` reads a spreadsheet (CSV or .xlsx); `rerun` reads a
+ * results file, restoring the original cells and attaching each row's earlier outcome.
+ */
+export async function openSource(options: SourceOptions): Promise<Source> {
+  const items = await readTable(options);
+  const first = await items.next();
+  if (first.done || first.value.type !== 'header') {
+    throw new FileError('E_EMPTY_FILE', options.input, undefined, 'the file is empty: expected a header row');
+  }
+  const header = first.value;
+  if (options.mode === 'apply')
+    return { columns: header.columns, headerLine: header.line, rows: applyRows(items) };
+  if (!isResultHeader(header.columns)) {
+    throw new FileError(
+      'E_NOT_RESULTS',
+      options.input,
+      header.line,
+      `not a cake-bulk results file (expected a header starting with "row" and ending with ${TRAILING_COLUMNS.join(', ')}); use "cake-bulk apply" for a spreadsheet`,
+    );
+  }
+  const columns = header.columns.slice(1, header.columns.length - TRAILING_COLUMNS.length).map(restoreCell);
+  return { columns, headerLine: header.line, rows: rerunRows(items, options.input) };
+}
+
+async function readTable(options: SourceOptions): Promise<AsyncGenerator<TableItem>> {
+  const kind = await sniffFile(options.input);
+  if (kind === 'xlsx') return readXlsx(options.input, { sheet: options.sheet, hash: options.hash });
+  return readCsv(options.input, { delimiter: options.delimiter, hash: options.hash });
+}
+
+async function sniffFile(path: string): Promise<'text' | 'xlsx'> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    throw new FileError('E_FILE_READ', path, undefined, `cannot read the input: ${why}`);
+  }
+  try {
+    const head = Buffer.alloc(4);
+    await handle.read(head, 0, 4, 0);
+    return sniffKind(head);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* applyRows(items: AsyncGenerator<TableItem>): AsyncGenerator<SourceRow> {
+  let seq = 0;
+  for await (const item of items) {
+    if (item.type === 'row') yield { seq: seq++, row: item.row, cells: item.cells };
+  }
+}
+
+async function* rerunRows(items: AsyncGenerator<TableItem>, file: string): AsyncGenerator<SourceRow> {
+  let seq = 0;
+  for await (const item of items) {
+    if (item.type !== 'row') continue;
+    const parsed = parseResultRecord(item.cells);
+    if (!parsed) {
+      throw new FileError(
+        'E_BAD_RESULTS_ROW',
+        file,
+        item.row,
+        'this line is not a results row (its row number or status is missing); was the file edited by hand?',
+      );
+    }
+    yield {
+      seq: seq++,
+      row: parsed.row,
+      cells: parsed.inputCells,
+      prior: { status: parsed.outcome.status, record: parsed.outcome },
+    };
+  }
+}

@@ -1,0 +1,316 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
+import { Agent } from 'undici';
+import { createCircuitBreaker } from './circuit-breaker.js';
+import { OutputError } from './errors.js';
+import { createJournal, journalPath, readJournal, type Journal, type JournalEntry } from './journal.js';
+import { createFileLogger, createSilentLogger, flushLogger, type Logger } from './logger.js';
+import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
+import { createPool } from './pool.js';
+import { openSource } from './read-source.js';
+import { scanInput, type Scan } from './scan-input.js';
+import { sendRow, type SendRowContext } from './send-row.js';
+import { createThrottle } from './throttle.js';
+import type { RowOutcome, RowStatus, SourceRow } from './types.js';
+import { validateRow } from './validate-row.js';
+import { createResultsWriter } from './write-results.js';
+
+/** Why a run stopped before reaching the end of the file. */
+export type StopReason = 'interrupted' | 'aborted' | 'auth' | 'circuit';
+
+/** The run's summary; `counts` also appear flat for the `--json` shape. */
+export interface BulkResult {
+  total: number;
+  updated: number;
+  failed: number;
+  invalid: number;
+  skipped: number;
+  dry_run: number;
+  results: string;
+  log: string | false;
+  /** 0 all rows ok, 1 some rows not updated (or the circuit opened), 2 the key was rejected, 130 interrupted. */
+  exitCode: number;
+  stopped: StopReason | undefined;
+  /** Rows carried over from an earlier run (rerun or resume) without being sent. */
+  carried: number;
+  retries: number;
+  throttleCuts: number;
+  durationMs: number;
+  /** Set when the journal was kept so the run can be resumed. */
+  journal: string | undefined;
+  warnings: string[];
+}
+
+const STOP_MESSAGES: Record<StopReason, string> = {
+  interrupted: 'not sent: the run was interrupted; continue it with --resume',
+  aborted: 'not sent: the run was aborted; continue it with --resume',
+  auth: 'not sent: the API rejected the key, so the run stopped',
+  circuit:
+    'not sent: the server kept failing, so the run stopped (circuit breaker); continue it with --resume',
+};
+
+/**
+ * Applies a spreadsheet of offer updates: read, validate, send, record. Row failures are recorded, not
+ * thrown; only run-level problems (options, unreadable input, unwritable output) reject.
+ */
+export async function runBulk(options: BulkOptions): Promise<BulkResult> {
+  const o = resolveOptions(options);
+  const started = performance.now();
+  const scan = await scanInput(o);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  if (scan.columns.unknown.length > 0) {
+    warn(
+      `columns not used by cake-bulk, carried into the results as they are: ${scan.columns.unknown.join(', ')}`,
+    );
+  }
+  if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
+
+  const resumed = o.resume ? loadResume(o, scan) : undefined;
+  const ownLogger = !options.logger && o.log !== false;
+  const logger: Logger = options.logger ?? (o.log === false ? createSilentLogger() : createFileLogger(o.log));
+  const writer = createResultsWriter({
+    path: o.out,
+    inputColumns: scan.columns.names,
+    excel: o.excel,
+    overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
+    window: o.reorderWindow,
+  });
+  const journal = o.dryRun ? undefined : openJournal(o, scan, resumed !== undefined);
+  const ownDispatcher = !options.dispatcher && !o.dryRun;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({
+      connections: o.concurrency,
+      keepAliveTimeout: 30_000,
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.timeoutMs,
+      connect: { timeout: Math.min(o.timeoutMs, 10_000) },
+    });
+
+  logger.info({
+    event: 'run_start',
+    mode: o.mode,
+    dry_run: o.dryRun,
+    input: o.input,
+    input_sha256: scan.sha256,
+    rows: scan.total,
+    invalid: scan.invalid,
+    resume: o.resume,
+    options: loggableOptions(o),
+  });
+
+  const counts: Record<RowStatus, number> = { updated: 0, failed: 0, invalid: 0, skipped: 0, dry_run: 0 };
+  let carried = 0;
+  let retries = 0;
+  let stopped: StopReason | undefined;
+  const sendable = scan.total - scan.carried - scan.invalid - (resumed?.size ?? 0);
+  const retryBudget = o.retryBudget ?? Math.max(100, sendable);
+  const breaker = createCircuitBreaker(o.breakerThreshold);
+  const now = options.now ?? (() => performance.now());
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const throttle = createThrottle({ rate: o.rate, now, sleep });
+  const neverAborted = new AbortController().signal;
+  const abortSignal = options.abortSignal ?? neverAborted;
+  const blocked = scan.invalid > 0 && !o.skipInvalid && !o.dryRun;
+
+  const stopNow = (): StopReason | undefined => {
+    if (!stopped && options.abortSignal?.aborted) stopped = 'aborted';
+    if (!stopped && options.stopSignal?.aborted) stopped = 'interrupted';
+    return stopped;
+  };
+  const ctx: SendRowContext | undefined =
+    o.endpoint && !o.dryRun
+      ? {
+          endpoint: o.endpoint,
+          apiKey: o.apiKey,
+          dispatcher,
+          timeoutMs: o.timeoutMs,
+          maxAttempts: o.maxAttempts,
+          backoff: o.backoff,
+          throttle,
+          logger,
+          sleep,
+          random: options.random ?? Math.random,
+          now,
+          abortSignal,
+          takeRetry: () => (retries < retryBudget ? (retries++, true) : false),
+          stopReason: () => {
+            const reason = stopNow();
+            return reason
+              ? STOP_MESSAGES[reason].replace(/^not sent: /, '')
+              : breaker.open
+                ? 'the circuit breaker is open'
+                : undefined;
+          },
+        }
+      : undefined;
+
+  const record = (source: SourceRow, outcome: RowOutcome, journaled: boolean) => {
+    counts[outcome.status]++;
+    writer.add(source, outcome);
+    if (journaled) journal?.append(source.seq, source.row, outcome);
+    logger.info({
+      event: 'row',
+      row: source.row,
+      status: outcome.status,
+      code: outcome.errorCode || undefined,
+      attempts: outcome.attempts,
+      duration_ms: outcome.durationMs,
+    });
+  };
+  const progress = setInterval(() => options.onProgress?.({ done: writer.written, total: scan.total }), 500);
+  const pool = createPool(o.concurrency);
+
+  try {
+    const source = await openSource(o);
+    for await (const row of source.rows) {
+      await writer.waitForRoom(row.seq);
+      const done = (status: RowStatus, errorCode = '', error = ''): RowOutcome => ({
+        status,
+        errorCode,
+        error,
+        httpStatus: undefined,
+        attempts: 0,
+        durationMs: 0,
+        offer: undefined,
+      });
+      if (row.prior?.status === 'updated') {
+        carried++;
+        record(row, row.prior.record, false);
+        continue;
+      }
+      const fromJournal = resumed?.get(row.seq);
+      if (fromJournal) {
+        carried++;
+        record(row, fromJournal.outcome, false);
+        continue;
+      }
+      const validation = validateRow(row.cells, scan.columns);
+      const others = scan.duplicates.get(row.row);
+      if (!validation.ok) {
+        record(row, done('invalid', validation.code, validation.message), true);
+      } else if (others) {
+        const where = others.length === 1 ? `row ${others[0]}` : `rows ${others.join(', ')}`;
+        record(
+          row,
+          done(
+            'invalid',
+            'E_DUPLICATE_OFFER_ID',
+            `offer_id ${validation.request.offer_id} is also on ${where}; keep one row per offer`,
+          ),
+          true,
+        );
+      } else if (o.dryRun) {
+        options.onDryRunRequest?.(row.row, validation.request);
+        logger.info({ event: 'dry_run', row: row.row, request: validation.request });
+        record(row, done('dry_run'), false);
+      } else if (blocked) {
+        record(
+          row,
+          done(
+            'skipped',
+            'E_FILE_HAS_INVALID_ROWS',
+            `not sent: ${scan.invalid} row(s) in the file are invalid; fix them or pass --skip-invalid`,
+          ),
+          true,
+        );
+      } else if (stopNow() || breaker.open) {
+        if (!stopped && breaker.open) stopped = 'circuit';
+        record(row, done('skipped', `E_STOPPED_${stopped!.toUpperCase()}`, STOP_MESSAGES[stopped!]), true);
+      } else {
+        const request = validation.request;
+        await pool.submit(async () => {
+          const sent = await sendRow(row.row, request, ctx!);
+          breaker.record(
+            sent.outcome.status === 'updated' ? 'success' : sent.exhausted ? 'exhausted' : 'other',
+          );
+          if (sent.auth) stopped ??= 'auth';
+          record(row, sent.outcome, true);
+        });
+      }
+    }
+    await pool.drain();
+    if (!stopped && breaker.open) stopped = 'circuit';
+  } finally {
+    clearInterval(progress);
+    await pool.drain().catch(() => undefined);
+    writer.close();
+    const complete = stopped === undefined;
+    journal?.close(complete);
+    if (ownDispatcher) await (dispatcher as Agent).close().catch(() => undefined);
+  }
+
+  const result: BulkResult = {
+    total: scan.total,
+    ...counts,
+    results: o.out,
+    log: o.log,
+    exitCode: exitCodeFor(stopped, counts, scan.total, o.dryRun),
+    stopped,
+    carried,
+    retries,
+    throttleCuts: throttle.cuts(),
+    durationMs: Math.round(performance.now() - started),
+    journal: journal && stopped !== undefined ? journalPath(o.out) : undefined,
+    warnings,
+  };
+  logger.info({ event: 'run_end', ...result, warnings: undefined });
+  if (ownLogger) await flushLogger(logger);
+  return result;
+}
+
+function exitCodeFor(
+  stopped: StopReason | undefined,
+  counts: Record<RowStatus, number>,
+  total: number,
+  dryRun: boolean,
+): number {
+  if (stopped === 'interrupted' || stopped === 'aborted') return 130;
+  if (stopped === 'auth') return 2;
+  if (stopped === 'circuit') return 1;
+  const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
+  return good === total ? 0 : 1;
+}
+
+function loadResume(o: ResolvedOptions, scan: Scan): Map<number, JournalEntry> {
+  const path = journalPath(o.out);
+  const previous = readJournal(path);
+  if (!previous) {
+    throw new OutputError(
+      'E_NOTHING_TO_RESUME',
+      `nothing to resume: no journal at ${path} (did the earlier run use a different --out?)`,
+    );
+  }
+  if (previous.header.input_sha256 !== scan.sha256) {
+    throw new OutputError(
+      'E_INPUT_CHANGED',
+      `${o.input} changed since the interrupted run (its content no longer matches ${path}); resuming could skip or repeat the wrong rows. Use --force to start over`,
+    );
+  }
+  return previous.updated;
+}
+
+function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): Journal {
+  const path = journalPath(o.out);
+  if (!resuming && !o.force && existsSync(path)) {
+    throw new OutputError(
+      'E_JOURNAL_EXISTS',
+      `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
+    );
+  }
+  return createJournal(
+    path,
+    { journal: 1, input: o.input, input_sha256: scan.sha256, started_at: new Date().toISOString() },
+    resuming ? 'append' : o.force ? 'overwrite' : 'new',
+  );
+}
+
+/** Options as logged: everything that shapes the run, never the key. */
+function loggableOptions(o: ResolvedOptions): Record<string, unknown> {
+  const { apiKey: _apiKey, ...rest } = o;
+  return rest;
+}

@@ -1,0 +1,109 @@
+/**
+ * Paces request starts across the whole pool: a fixed `--rate` ceiling (token spacing, no bursts) and an
+ * adaptive limit that backs off when the server throttles (AIMD: cut to a share of what the server
+ * actually accepted, then grow back gradually), so one worker's 429 slows every worker.
+ */
+export interface Throttle {
+  /** Resolves when the next request may start. */
+  take(): Promise<void>;
+  /** Records the outcome of one answered request. */
+  record(outcome: 'ok' | 'throttled' | 'other'): void;
+  /** Current requests-per-second limit, or undefined when unlimited. */
+  currentRate(): number | undefined;
+  /** How many times the adaptive limit was cut, for the summary and log. */
+  cuts(): number;
+}
+
+export interface ThrottleOptions {
+  /** Fixed ceiling in requests per second; undefined is unlimited. */
+  rate: number | undefined;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** A cut happens when at least this share of the last second's answers were throttled. */
+const THROTTLED_SHARE = 0.1;
+/** Fewer answers than this in the window say nothing about the server's limit. */
+const MIN_SAMPLE = 10;
+/** The new limit is this share of the requests the server accepted in the last second. */
+const CUT_TO = 0.6;
+const COOLDOWN_MS = 1000;
+/** Growth per second without a cut. */
+const GROWTH = 0.1;
+const WINDOW_MS = 1000;
+const MIN_RATE = 1;
+
+export function createThrottle(options: ThrottleOptions): Throttle {
+  const { now, sleep } = options;
+  const ceiling = options.rate ?? Infinity;
+  let adaptive = Infinity;
+  let lastCut = -Infinity;
+  let lastGrowth = 0;
+  let cutCount = 0;
+  let nextSlot = 0;
+  // Answers in the current sliding window, as [time, outcome] in arrival order.
+  const window: Array<[number, 'ok' | 'throttled' | 'other']> = [];
+  let windowOk = 0;
+  let windowThrottled = 0;
+
+  function limit(): number {
+    return Math.min(ceiling, adaptive);
+  }
+
+  function trim(t: number): void {
+    while (window.length > 0 && window[0]![0] < t - WINDOW_MS) {
+      const [, outcome] = window.shift()!;
+      if (outcome === 'ok') windowOk--;
+      else if (outcome === 'throttled') windowThrottled--;
+    }
+  }
+
+  function grow(t: number): void {
+    if (adaptive === Infinity || t - lastGrowth < 100) return;
+    const seconds = (t - Math.max(lastGrowth, lastCut)) / 1000;
+    lastGrowth = t;
+    if (t - lastCut < COOLDOWN_MS) return;
+    adaptive *= 1 + GROWTH * seconds;
+    // Once well past every limit the server has shown, stop pacing altogether.
+    if (adaptive > 4 * peakAccepted) adaptive = Infinity;
+  }
+  let peakAccepted = 0;
+
+  return {
+    async take() {
+      const rate = limit();
+      if (rate === Infinity) return;
+      const t = now();
+      const slot = Math.max(t, nextSlot);
+      nextSlot = slot + 1000 / rate;
+      if (slot > t) await sleep(slot - t);
+    },
+    record(outcome) {
+      const t = now();
+      window.push([t, outcome]);
+      if (outcome === 'ok') windowOk++;
+      else if (outcome === 'throttled') windowThrottled++;
+      if (window.length > 4096) trim(t);
+      if (outcome !== 'throttled') {
+        grow(t);
+        return;
+      }
+      trim(t);
+      if (t - lastCut < COOLDOWN_MS || window.length < MIN_SAMPLE) return;
+      if (windowThrottled / window.length < THROTTLED_SHARE) return;
+      const accepted = Math.max(windowOk, MIN_RATE);
+      peakAccepted = Math.max(peakAccepted, accepted);
+      adaptive = Math.max(MIN_RATE, Math.min(adaptive, accepted) * CUT_TO);
+      lastCut = t;
+      lastGrowth = t;
+      cutCount++;
+    },
+    currentRate() {
+      const rate = limit();
+      return rate === Infinity ? undefined : rate;
+    },
+    cuts() {
+      return cutCount;
+    },
+  };
+}

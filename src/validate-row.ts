@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import type { ColumnMap } from './columns.js';
+import { OFFER_STATUSES, type OfferStatus, type UpdateRequest } from './types.js';
+
+export type Validation = { ok: true; request: UpdateRequest } | { ok: false; code: string; message: string };
+
+const MAX_OFFER_ID = 2_147_483_647;
+const DECIMAL = /^(?:\d{1,12}(?:\.\d{0,4})?|\.\d{1,4})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** A failed field check; `fail` turns it into a zod issue that carries our stable code. */
+type Check<T> = { value: T } | { problem: string };
+
+function field<T>(code: string, column: string, check: (raw: string) => Check<T>) {
+  return z.string().transform((raw, ctx) => {
+    const result = check(raw);
+    if ('value' in result) return result.value;
+    ctx.addIssue({
+      code: 'custom',
+      message: `${column} ${JSON.stringify(raw)}: ${result.problem}`,
+      params: { code },
+    });
+    return z.NEVER;
+  });
+}
+
+function checkOfferId(raw: string): Check<number> {
+  const value = raw.trim();
+  if (/^\d+$/.test(value)) {
+    const id = Number(value);
+    if (id >= 1 && id <= MAX_OFFER_ID) return { value: id };
+    return { problem: `must be a whole number from 1 to ${MAX_OFFER_ID}` };
+  }
+  if (/^\d+(?:[.,]\d+)?e\+?\d+$/i.test(value)) {
+    return {
+      problem:
+        'is in scientific notation, so the spreadsheet has rounded the id; format the column as Text or Number with 0 decimals and export again',
+    };
+  }
+  if (/^\d+\.0+$/.test(value)) return { problem: 'must be a whole number without decimals, e.g. 1234' };
+  return { problem: 'must be a whole number (digits only), e.g. 1234' };
+}
+
+function checkMoney(raw: string): Check<number> {
+  const value = raw.trim();
+  if (DECIMAL.test(value)) return { value: Number(value) };
+  const allowed = 'use a plain non-negative decimal with up to 4 decimal places, e.g. 12.5';
+  if (/^-/.test(value)) return { problem: `must not be negative; ${allowed}` };
+  if (/[$€£¥]|^[A-Z]{3}\s|\s[A-Z]{3}$/.test(value))
+    return { problem: `remove the currency symbol; ${allowed}` };
+  if (/^\d{1,3}(,\d{3})+(\.\d+)?$/.test(value))
+    return { problem: `remove the thousands separators; ${allowed}` };
+  if (/^\d+,\d+$/.test(value)) {
+    return {
+      problem: `has a decimal comma; write it with a dot (e.g. ${value.replace(',', '.')}); ${allowed}`,
+    };
+  }
+  if (/^\d+\.\d{5,}$/.test(value)) return { problem: `has more than 4 decimal places; ${allowed}` };
+  if (/%$/.test(value)) return { problem: `is a percentage; ${allowed}` };
+  return { problem: `is not a number; ${allowed}` };
+}
+
+function checkStatus(raw: string): Check<OfferStatus> {
+  const value = raw.trim().toLowerCase();
+  if ((OFFER_STATUSES as readonly string[]).includes(value)) return { value: value as OfferStatus };
+  return { problem: `must be one of ${OFFER_STATUSES.join(', ')} (any case)` };
+}
+
+function checkName(raw: string): Check<string> {
+  const value = raw.trim();
+  if (CONTROL_CHARS.test(value))
+    return { problem: 'contains a control character (line break or tab); remove it' };
+  if (value.length > 255) return { problem: 'is longer than 255 characters' };
+  return { value };
+}
+
+function checkDate(raw: string): Check<string> {
+  const value = raw.trim();
+  const allowed = 'use YYYY-MM-DD HH:MM:SS, e.g. 2026-12-31 23:59:59';
+  const match = DATE_TIME.exec(value);
+  if (!match) {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return { problem: `has no time; ${allowed}` };
+    if (/^\d{4}-\d{2}-\d{2}T/.test(value)) return { problem: `use a space instead of "T"; ${allowed}` };
+    if (/^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}/.test(value))
+      return { problem: `is in a regional date format; ${allowed}` };
+    return { problem: `is not a date-time; ${allowed}` };
+  }
+  const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  const real =
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    h < 24 &&
+    mi < 60 &&
+    s < 60;
+  if (!real) return { problem: `is not a real calendar date-time; ${allowed}` };
+  return { value };
+}
+
+const rowSchema = z.object({
+  offer_id: field('E_OFFER_ID', 'offer_id', checkOfferId),
+  offer_name: field('E_OFFER_NAME', 'offer_name', checkName).optional(),
+  offer_status: field('E_OFFER_STATUS', 'offer_status', checkStatus).optional(),
+  payout: field('E_PAYOUT', 'payout', checkMoney).optional(),
+  revenue: field('E_REVENUE', 'revenue', checkMoney).optional(),
+  expiration_date: field('E_EXPIRATION_DATE', 'expiration_date', checkDate).optional(),
+});
+
+/**
+ * Turns one row's cells into an update request. Empty cells mean "leave this field alone" and are left
+ * out of the request; every problem names the column, the value and what is allowed.
+ */
+export function validateRow(cells: readonly string[], columns: ColumnMap): Validation {
+  const input: Record<string, string> = {};
+  const idCell = cells[columns.offerId] ?? '';
+  if (idCell.trim() === '') {
+    return {
+      ok: false,
+      code: 'E_OFFER_ID',
+      message: 'offer_id is empty; every row needs the offer id to update',
+    };
+  }
+  input.offer_id = idCell;
+  let changes = 0;
+  for (const { field: name, index } of columns.fields) {
+    const cell = cells[index] ?? '';
+    if (cell.trim() === '') continue;
+    input[name] = cell;
+    changes++;
+  }
+  const parsed = rowSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const first = issues[0] as { params?: { code?: string } } | undefined;
+    return {
+      ok: false,
+      code: first?.params?.code ?? 'E_INVALID',
+      message: issues.map((issue) => issue.message).join('; '),
+    };
+  }
+  if (changes === 0) {
+    const names = columns.fields.map((f) => f.field).join(', ');
+    return { ok: false, code: 'E_NO_CHANGES', message: `nothing to change: all of ${names} are empty` };
+  }
+  return { ok: true, request: stripUndefined(parsed.data) };
+}
+
+function stripUndefined(data: z.infer<typeof rowSchema>): UpdateRequest {
+  const request: UpdateRequest = { offer_id: data.offer_id };
+  if (data.offer_name !== undefined) request.offer_name = data.offer_name;
+  if (data.offer_status !== undefined) request.offer_status = data.offer_status;
+  if (data.payout !== undefined) request.payout = data.payout;
+  if (data.revenue !== undefined) request.revenue = data.revenue;
+  if (data.expiration_date !== undefined) request.expiration_date = data.expiration_date;
+  return request;
+}

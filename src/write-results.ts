@@ -1,0 +1,106 @@
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { OutputError } from './errors.js';
+import { resultHeader, resultRecord } from './result-columns.js';
+import type { RowOutcome, SourceRow } from './types.js';
+
+/**
+ * Writes the results CSV in input order while rows finish in any order. Lines are written whole, in
+ * batches, so a killed process leaves a file whose every line is complete.
+ */
+export interface ResultsWriter {
+  /** Records a finished row; may arrive out of order. */
+  add(source: SourceRow, outcome: RowOutcome): void;
+  /** Resolves when row `seq` may start without the reorder buffer growing past its window. */
+  waitForRoom(seq: number): Promise<void>;
+  /** Rows written so far (a prefix of the input). */
+  readonly written: number;
+  close(): void;
+}
+
+export interface ResultsWriterOptions {
+  path: string;
+  inputColumns: readonly string[];
+  /** UTF-8 BOM and CRLF line ends, for people who double-click the file into Excel. */
+  excel: boolean;
+  /** Overwrite an existing file (resume and --force); otherwise refuse. */
+  overwrite: boolean;
+  /** How far ahead of the oldest unfinished row the reader may get. */
+  window: number;
+}
+
+const FLUSH_LINES = 512;
+const FLUSH_MS = 200;
+
+export function createResultsWriter(options: ResultsWriterOptions): ResultsWriter {
+  const fd = openOutput(options.path, options.overwrite);
+  const eol = options.excel ? '\r\n' : '\n';
+  const pending = new Map<number, string[]>();
+  let ready: string[][] = [];
+  let nextSeq = 0;
+  let waiter: { seq: number; resolve: () => void } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  if (options.excel) writeSync(fd, '\ufeff');
+  writeSync(fd, stringify([resultHeader(options.inputColumns)], { record_delimiter: eol }));
+
+  function flush(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (ready.length === 0) return;
+    const text = stringify(ready, { record_delimiter: eol });
+    ready = [];
+    writeSync(fd, text);
+  }
+
+  return {
+    add(source, outcome) {
+      if (closed) return;
+      pending.set(source.seq, resultRecord(source, outcome));
+      for (let record = pending.get(nextSeq); record; record = pending.get(nextSeq)) {
+        pending.delete(nextSeq);
+        ready.push(record);
+        nextSeq++;
+      }
+      if (ready.length >= FLUSH_LINES) flush();
+      else if (ready.length > 0 && !timer) timer = setTimeout(flush, FLUSH_MS);
+      if (waiter && waiter.seq - nextSeq < options.window) {
+        const { resolve } = waiter;
+        waiter = undefined;
+        resolve();
+      }
+    },
+    async waitForRoom(seq) {
+      if (seq - nextSeq < options.window) return;
+      await new Promise<void>((resolve) => (waiter = { seq, resolve }));
+    },
+    get written() {
+      return nextSeq;
+    },
+    close() {
+      if (closed) return;
+      flush();
+      closed = true;
+      fsyncSync(fd);
+      closeSync(fd);
+    },
+  };
+}
+
+function openOutput(path: string, overwrite: boolean): number {
+  try {
+    return openSync(path, overwrite ? 'w' : 'wx');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw new OutputError(
+        'E_OUTPUT_EXISTS',
+        `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to overwrite it`,
+      );
+    }
+    throw new OutputError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`);
+  }
+}
