@@ -55,8 +55,8 @@ export interface BulkOptions {
   dispatcher?: Dispatcher;
   /** Logger; when given, `log` is only reported, not opened. */
   logger?: Logger;
-  /** Waits between retries and for the rate limit. @default setTimeout-based */
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between retries and for the rate limit; should resolve early when `signal` fires. @default setTimeout-based */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Jitter source. @default Math.random */
   random?: () => number;
   /** Clock in ms. @default performance.now */

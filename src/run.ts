@@ -111,7 +111,12 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const retryBudget = o.retryBudget ?? Math.max(100, sendable);
   const breaker = createCircuitBreaker(o.breakerThreshold);
   const now = options.now ?? (() => performance.now());
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const haltSignal = AbortSignal.any(
+    [options.stopSignal, options.abortSignal].filter((s): s is AbortSignal => s !== undefined),
+  );
+  const sleep =
+    options.sleep ??
+    ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined));
   const throttle = createThrottle({ rate: o.rate, now, sleep });
   const neverAborted = new AbortController().signal;
   const abortSignal = options.abortSignal ?? neverAborted;
@@ -137,6 +142,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           random: options.random ?? Math.random,
           now,
           abortSignal,
+          haltSignal,
           takeRetry: () => (retries < retryBudget ? (retries++, true) : false),
           stopReason: () => {
             const reason = stopNow();

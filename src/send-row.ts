@@ -17,7 +17,10 @@ export interface SendRowContext {
   backoff: BackoffOptions;
   throttle: Throttle;
   logger: Logger;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits between attempts; resolves early when `signal` fires. */
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Fires when the run stops (first Ctrl-C, second Ctrl-C): waits end early. */
+  haltSignal: AbortSignal;
   random: () => number;
   now: () => number;
   /** Fires on the second Ctrl-C: in-flight requests are aborted. */
@@ -37,6 +40,12 @@ export interface SentRow {
   auth: boolean;
 }
 
+/** The run stopped before this row's first attempt. */
+interface Unsent {
+  kind: 'unsent';
+  reason: string;
+}
+
 class RetryableAttempt extends Error {
   constructor(readonly result: Extract<AttemptResult, { kind: 'retryable' }>) {
     super(result.message);
@@ -50,8 +59,11 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
   let giveUpReason: string | undefined;
   const log = ctx.logger;
 
-  const attempt = async (): Promise<AttemptResult> => {
+  const attempt = async (): Promise<AttemptResult | Unsent> => {
     await ctx.throttle.take();
+    // A row still waiting for its first slot when the run stops was never sent: it is skipped, not failed.
+    const stopping = ctx.stopReason();
+    if (stopping && attempts === 0) return { kind: 'unsent', reason: stopping };
     attempts++;
     const t0 = ctx.now();
     const result = await sendUpdate(request, {
@@ -82,7 +94,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
     return result;
   };
 
-  let last: AttemptResult;
+  let last: AttemptResult | Unsent;
   try {
     last = await pRetry(attempt, {
       retries: ctx.maxAttempts - 1,
@@ -95,7 +107,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
         giveUpReason = ctx.stopReason();
         if (giveUpReason) return false;
         if (!ctx.takeRetry()) {
-          giveUpReason = 'the run retry budget is used up';
+          giveUpReason = BUDGET_EXHAUSTED;
           return false;
         }
         const delay = retryDelay(attemptNumber, error.result.retryAfterMs, ctx.backoff, ctx.random);
@@ -107,7 +119,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
           retry_in_ms: delay,
           code: error.result.code,
         });
-        await ctx.sleep(delay);
+        await ctx.sleep(delay, ctx.haltSignal);
         giveUpReason = ctx.stopReason();
         return giveUpReason === undefined;
       },
@@ -120,43 +132,32 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
   return toSentRow(request, last, attempts, durationMs, giveUpReason);
 }
 
+const BUDGET_EXHAUSTED = 'the run retry budget is used up';
+
 function toSentRow(
   request: UpdateRequest,
-  last: AttemptResult,
+  last: AttemptResult | Unsent,
   attempts: number,
   durationMs: number,
   giveUpReason: string | undefined,
 ): SentRow {
-  const base = { attempts, durationMs, offer: undefined };
+  const ended = (
+    status: RowOutcome['status'],
+    errorCode: string,
+    error: string,
+    httpStatus?: number,
+    offer?: RowOutcome['offer'],
+  ): SentRow => ({
+    outcome: { status, errorCode, error, httpStatus, attempts, durationMs, offer },
+    exhausted: false,
+    auth: false,
+  });
   switch (last.kind) {
     case 'success': {
       const mismatches = findMismatches(request, last.offer);
-      if (mismatches.length === 0) {
-        return {
-          outcome: {
-            ...base,
-            status: 'updated',
-            errorCode: '',
-            error: '',
-            httpStatus: last.httpStatus,
-            offer: last.offer,
-          },
-          exhausted: false,
-          auth: false,
-        };
-      }
-      return {
-        outcome: {
-          ...base,
-          status: 'failed',
-          errorCode: 'E_ECHO_MISMATCH',
-          error: `the server answered Success but ${mismatches.join('; ')}`,
-          httpStatus: last.httpStatus,
-          offer: last.offer,
-        },
-        exhausted: false,
-        auth: false,
-      };
+      if (mismatches.length === 0) return ended('updated', '', '', last.httpStatus, last.offer);
+      const message = `the server answered Success but ${mismatches.join('; ')}`;
+      return ended('failed', 'E_ECHO_MISMATCH', message, last.httpStatus, last.offer);
     }
     case 'retryable': {
       const why = giveUpReason
@@ -164,53 +165,17 @@ function toSentRow(
         : attempts > 1
           ? `; gave up after ${attempts} attempts`
           : '';
-      return {
-        outcome: {
-          ...base,
-          status: 'failed',
-          errorCode: last.code,
-          error: `${last.message}${why}`,
-          httpStatus: last.httpStatus,
-        },
-        exhausted: giveUpReason === undefined || giveUpReason === 'the run retry budget is used up',
-        auth: false,
-      };
+      const row = ended('failed', last.code, `${last.message}${why}`, last.httpStatus);
+      // Only a row that ran out of retries on its own says something about the server's health.
+      return { ...row, exhausted: giveUpReason === undefined || giveUpReason === BUDGET_EXHAUSTED };
     }
     case 'rejected':
-      return {
-        outcome: {
-          ...base,
-          status: 'failed',
-          errorCode: last.code,
-          error: last.message,
-          httpStatus: last.httpStatus,
-        },
-        exhausted: false,
-        auth: false,
-      };
+      return ended('failed', last.code, last.message, last.httpStatus);
     case 'auth':
-      return {
-        outcome: {
-          ...base,
-          status: 'failed',
-          errorCode: last.code,
-          error: last.message,
-          httpStatus: last.httpStatus,
-        },
-        exhausted: false,
-        auth: true,
-      };
+      return { ...ended('failed', last.code, last.message, last.httpStatus), auth: true };
     case 'aborted':
-      return {
-        outcome: {
-          ...base,
-          status: 'skipped',
-          errorCode: last.code,
-          error: last.message,
-          httpStatus: undefined,
-        },
-        exhausted: false,
-        auth: false,
-      };
+      return ended('skipped', last.code, last.message);
+    case 'unsent':
+      return ended('skipped', 'E_STOPPED', `not sent: ${last.reason}`);
   }
 }
