@@ -120,6 +120,11 @@ async function runCommand(mode: 'apply' | 'rerun', input: string, flags: RunFlag
     resume: flags.resume,
     stopSignal: stop.signal,
     abortSignal: abort.signal,
+    // A live counter only on a terminal; piped stderr gets the summary alone.
+    onProgress:
+      process.stderr.isTTY && !flags.quiet
+        ? ({ done, total }) => process.stderr.write(`\r\x1b[Kcake-bulk: ${done}/${total} rows recorded`)
+        : undefined,
     onWarning: (message) => flags.quiet || process.stderr.write(`cake-bulk: warning: ${message}\n`),
     onDryRunRequest: showRequests
       ? (row, request) => {
@@ -130,6 +135,7 @@ async function runCommand(mode: 'apply' | 'rerun', input: string, flags: RunFlag
   });
   if (out.length) process.stdout.write(out.join(''));
   if (flags.json) process.stdout.write(`${jsonSummary(result)}\n`);
+  if (process.stderr.isTTY && !flags.quiet) process.stderr.write('\r\x1b[K');
   if (!flags.quiet) process.stderr.write(`${humanSummary(result, { mode, input, dryRun })}\n`);
   return result.exitCode;
 }

@@ -170,6 +170,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   };
   const progress = setInterval(() => options.onProgress?.({ done: writer.written, total: scan.total }), 500);
   const pool = createPool(o.concurrency);
+  let reachedEnd = false;
 
   try {
     const source = await openSource(o);
@@ -241,12 +242,13 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     }
     await pool.drain();
     if (!stopped && breaker.open) stopped = 'circuit';
+    reachedEnd = true;
   } finally {
     clearInterval(progress);
     await pool.drain().catch(() => undefined);
     writer.close();
-    const complete = stopped === undefined;
-    journal?.close(complete);
+    // The journal goes only when the results file is complete; after a crash it is what --resume reads.
+    journal?.close(reachedEnd && stopped === undefined);
     if (ownDispatcher) await (dispatcher as Agent).close().catch(() => undefined);
   }
 
