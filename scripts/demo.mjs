@@ -13,7 +13,12 @@ const input = join(work, 'payouts.csv');
 copyFileSync(join(root, 'samples', 'payouts.csv'), input);
 
 // A little weather: 5% of requests answer 503 and 2% reset, so the retries show up in the results.
-const sandbox = await startSandbox({ apiKey: 'sandbox-key', latencyMs: 20, seed: 42, faults: { http503: 0.05, reset: 0.02 } });
+const sandbox = await startSandbox({
+  apiKey: 'sandbox-key',
+  latencyMs: 20,
+  seed: 42,
+  faults: { http503: 0.05, reset: 0.02 },
+});
 const env = { ...process.env, CAKE_API_KEY: 'sandbox-key', CAKE_BASE_URL: sandbox.url };
 
 // Async spawn: the sandbox lives in this process, so blocking on the child would starve it.
@@ -39,15 +44,23 @@ async function step(title, args) {
 }
 
 await step('1. check every row, send nothing', ['apply', 'payouts.csv', '--dry-run']);
-await step('2. send the valid rows; the two invalid ones are recorded', ['apply', 'payouts.csv', '--skip-invalid']);
+await step('2. send the valid rows; the two invalid ones are recorded', [
+  'apply',
+  'payouts.csv',
+  '--skip-invalid',
+]);
 
 // 3. The user fixes the two invalid cells in the results file, as they would in Excel.
 const results = join(work, 'payouts.results.csv');
-const fixed = readFileSync(results, 'utf8').replace('$18.50', '18.50').replace('2027-02-30 23:59:59', '2027-02-28 23:59:59');
+const fixed = readFileSync(results, 'utf8')
+  .replace('$18.50', '18.50')
+  .replace('2027-02-30 23:59:59', '2027-02-28 23:59:59');
 writeFileSync(results, fixed);
 process.stdout.write('\n# 3. fixed $18.50 -> 18.50 and 2027-02-30 -> 2027-02-28 in payouts.results.csv\n');
 
 const code = await step('4. send only what did not succeed', ['rerun', 'payouts.results.csv']);
 await sandbox.close();
-process.stdout.write(`\nsandbox saw ${sandbox.stats.requests} requests, applied ${sandbox.stats.applied}; files are in ${work}\n`);
+process.stdout.write(
+  `\nsandbox saw ${sandbox.stats.requests} requests, applied ${sandbox.stats.applied}; files are in ${work}\n`,
+);
 process.exitCode = code === 0 ? 0 : 1;

@@ -230,12 +230,8 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
-        return 0;
+      // Asked-for help and version exit 0; help shown because no command was given is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
       if (error.code === 'commander.invalidArgument' && error.cause instanceof UsageError) {
         process.stderr.write(`cake-bulk: ${error.cause.message}\n`);
       }

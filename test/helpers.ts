@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,8 +38,17 @@ export function runCli(
   });
 }
 
+const created: string[] = [];
+// Test files run in their own processes; each removes the directories it made when it exits.
+process.once('exit', () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system temp dir, removed when the test process exits. */
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'cake-bulk-test-'));
+  const dir = await mkdtemp(join(tmpdir(), 'cake-bulk-test-'));
+  created.push(dir);
+  return dir;
 }
 
 /** Writes a CSV into `dir` and returns its path. */
