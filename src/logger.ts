@@ -17,9 +17,20 @@ export const REDACT_PATHS = [
   'options.apiKey',
 ];
 
-/** A JSON-lines file logger. Writes are buffered; call `closeLogger` before exiting. */
+/**
+ * A JSON-lines file logger. Lines are gathered into 4 KB writes, made synchronously: an asynchronous
+ * destination writes one chunk per event-loop turn, so a fast run (a dry run, a quick server) piled its
+ * log up in memory without bound. A timer flushes what a slow run leaves in the buffer; call
+ * `flushLogger` before exiting.
+ */
 export function createFileLogger(path: string): Logger {
-  const destination = pino.destination({ dest: path, sync: false, mkdir: true, minLength: 4096 });
+  const destination = pino.destination({
+    dest: path,
+    sync: true,
+    mkdir: true,
+    minLength: 4096,
+    periodicFlush: 1000,
+  });
   return pino(
     {
       base: null,

@@ -48,6 +48,8 @@ const STOP_MESSAGES: Record<StopReason, string> = {
   circuit:
     'not sent: the server kept failing, so the run stopped (circuit breaker); continue it with --resume',
 };
+/** One code per reason, the same whether the row waited in the reader or in the pool. */
+const stopCode = (reason: StopReason) => `E_STOPPED_${reason.toUpperCase()}`;
 
 /**
  * Applies a spreadsheet of offer updates: read, validate, send, record. Row failures are recorded, not
@@ -117,7 +119,8 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const sleep =
     options.sleep ??
     ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined));
-  const throttle = createThrottle({ rate: o.rate, now, sleep });
+  // A row waiting for its rate slot when the run stops will not be sent: its wait ends at once too.
+  const throttle = createThrottle({ rate: o.rate, now, sleep: (ms) => sleep(ms, haltSignal) });
   const neverAborted = new AbortController().signal;
   const abortSignal = options.abortSignal ?? neverAborted;
   const blocked = scan.invalid > 0 && !o.skipInvalid && !o.dryRun;
@@ -145,12 +148,10 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           haltSignal,
           takeRetry: () => (retries < retryBudget ? (retries++, true) : false),
           stopReason: () => {
-            const reason = stopNow();
+            const reason = stopNow() ?? (breaker.open ? 'circuit' : undefined);
             return reason
-              ? STOP_MESSAGES[reason].replace(/^not sent: /, '')
-              : breaker.open
-                ? 'the circuit breaker is open'
-                : undefined;
+              ? { code: stopCode(reason), reason: STOP_MESSAGES[reason].replace(/^not sent: /, '') }
+              : undefined;
           },
         }
       : undefined;
@@ -227,7 +228,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
         );
       } else if (stopNow() || breaker.open) {
         if (!stopped && breaker.open) stopped = 'circuit';
-        record(row, done('skipped', `E_STOPPED_${stopped!.toUpperCase()}`, STOP_MESSAGES[stopped!]), true);
+        record(row, done('skipped', stopCode(stopped!), STOP_MESSAGES[stopped!]), true);
       } else {
         const request = validation.request;
         await pool.submit(async () => {

@@ -27,8 +27,8 @@ export interface SendRowContext {
   abortSignal: AbortSignal;
   /** Takes one retry from the run's budget; false when none is left. */
   takeRetry: () => boolean;
-  /** A reason to stop retrying (interrupt, open circuit, rejected key), or undefined. */
-  stopReason: () => string | undefined;
+  /** Why the run is stopping (interrupt, open circuit, rejected key): a row code and a phrase; undefined while it goes on. */
+  stopReason: () => { code: string; reason: string } | undefined;
 }
 
 /** How a sent row ended, with what the breaker and the run need to know. */
@@ -43,6 +43,7 @@ export interface SentRow {
 /** The run stopped before this row's first attempt. */
 interface Unsent {
   kind: 'unsent';
+  code: string;
   reason: string;
 }
 
@@ -63,7 +64,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
     await ctx.throttle.take();
     // A row still waiting for its first slot when the run stops was never sent: it is skipped, not failed.
     const stopping = ctx.stopReason();
-    if (stopping && attempts === 0) return { kind: 'unsent', reason: stopping };
+    if (stopping && attempts === 0) return { kind: 'unsent', ...stopping };
     attempts++;
     const t0 = ctx.now();
     const result = await sendUpdate(request, {
@@ -101,10 +102,16 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
       minTimeout: 0,
       maxTimeout: 0,
       factor: 1,
+      // Every option is given, defaults included: when some are missing p-retry adds them to its copy of
+      // this object, and that made each call about 8 µs slower (measured with the bench).
+      maxRetryTime: Infinity,
+      randomize: false,
+      onFailedAttempt: () => undefined,
+      shouldConsumeRetry: () => true,
       // The delay is ours (full jitter, Retry-After, injectable sleep); p-retry only counts and loops.
       shouldRetry: async ({ error, attemptNumber }) => {
         if (!(error instanceof RetryableAttempt)) return false;
-        giveUpReason = ctx.stopReason();
+        giveUpReason = ctx.stopReason()?.reason;
         if (giveUpReason) return false;
         if (!ctx.takeRetry()) {
           giveUpReason = BUDGET_EXHAUSTED;
@@ -120,7 +127,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
           code: error.result.code,
         });
         await ctx.sleep(delay, ctx.haltSignal);
-        giveUpReason = ctx.stopReason();
+        giveUpReason = ctx.stopReason()?.reason;
         return giveUpReason === undefined;
       },
     });
@@ -176,6 +183,6 @@ function toSentRow(
     case 'aborted':
       return ended('skipped', last.code, last.message);
     case 'unsent':
-      return ended('skipped', 'E_STOPPED', `not sent: ${last.reason}`);
+      return ended('skipped', last.code, `not sent: ${last.reason}`);
   }
 }

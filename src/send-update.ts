@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { request, type Dispatcher } from 'undici';
 import { readEchoedOffer } from './compare-offer.js';
 import { redactSecret } from './errors.js';
@@ -45,6 +46,8 @@ export async function sendUpdate(update: UpdateRequest, context: SendContext): P
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), context.timeoutMs);
   const onAbort = () => controller.abort();
+  // Every request in flight listens on the run's one signal; past 10 Node would warn of a leak.
+  setMaxListeners(0, context.signal);
   context.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const response = await request(context.url, {
