@@ -32,6 +32,8 @@ export interface SandboxStats {
   connections: number;
   applied: number;
   byAnswer: Record<string, number>;
+  /** Milliseconds requests spent in the simulator, summed: its real latency, which a busy machine stretches. */
+  busyMs: number;
 }
 
 export interface Sandbox {
@@ -67,6 +69,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     connections: 0,
     applied: 0,
     byAnswer: {},
+    busyMs: 0,
   };
   const sockets = new Set<Socket>();
 
@@ -159,11 +162,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createServer((req, res) => {
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    const arrived = performance.now();
     let finished = false;
     const done = () => {
       if (!finished) {
         finished = true;
         stats.inFlight--;
+        stats.busyMs += performance.now() - arrived;
       }
     };
     res.on('finish', done);
