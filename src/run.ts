@@ -11,7 +11,7 @@ import { openSource } from './read-source.js';
 import { scanInput, type Scan } from './scan-input.js';
 import { sendRow, type SendRowContext } from './send-row.js';
 import { createThrottle } from './throttle.js';
-import type { RowOutcome, RowStatus, SourceRow } from './types.js';
+import type { RowOutcome, RowStatus, SourceRow, UpdateRequest } from './types.js';
 import { validateRow } from './validate-row.js';
 import { createResultsWriter } from './write-results.js';
 
@@ -156,7 +156,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
         }
       : undefined;
 
-  const record = (source: SourceRow, outcome: RowOutcome, journaled: boolean) => {
+  const record = (source: SourceRow, outcome: RowOutcome, journaled: boolean, request?: UpdateRequest) => {
     counts[outcome.status]++;
     writer.add(source, outcome);
     if (journaled) journal?.append(source.seq, source.row, outcome);
@@ -167,6 +167,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
       code: outcome.errorCode || undefined,
       attempts: outcome.attempts,
       duration_ms: outcome.durationMs,
+      request,
     });
   };
   const progress = setInterval(() => options.onProgress?.({ done: writer.written, total: scan.total }), 500);
@@ -214,8 +215,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
         );
       } else if (o.dryRun) {
         options.onDryRunRequest?.(row.row, validation.request);
-        logger.info({ event: 'dry_run', row: row.row, request: validation.request });
-        record(row, done('dry_run'), false);
+        record(row, done('dry_run'), false, validation.request);
       } else if (blocked) {
         record(
           row,

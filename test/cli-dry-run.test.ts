@@ -75,7 +75,11 @@ describe('a dry run of fixtures/valid.csv', () => {
 
   it('logs each request it would send, and no attempt', async () => {
     const log = await readLog(input.replace(/\.csv$/, '.dry-run.log.jsonl'));
-    expect(log.filter((line) => line.event === 'dry_run').map((line) => line.row)).toEqual([2, 3, 4, 5]);
+    const shown = log.filter((line) => line.event === 'row' && line.status === 'dry_run');
+    expect(shown.map((line) => line.row)).toEqual([2, 3, 4, 5]);
+    expect(shown.every((line) => typeof (line.request as { offer_id?: unknown }).offer_id === 'number')).toBe(
+      true,
+    );
     expect(log.filter((line) => line.event === 'attempt')).toEqual([]);
   });
 
