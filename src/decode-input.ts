@@ -1,83 +1,66 @@
 import { createReadStream } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import type { Hash } from 'node:crypto';
 import { FileError } from './errors.js';
 
-/** What the first bytes of a file say it is. */
-export type InputKind = 'text' | 'xlsx';
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 
-export interface DecodedInput {
-  kind: 'text';
-  /** Encoding the text was decoded from, for messages and the log. */
-  encoding: 'utf-8' | 'utf-16le' | 'utf-16be';
-  chunks: AsyncGenerator<string>;
-}
-
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
-
-/** Looks at the first bytes only: xlsx files are zip archives, everything else is read as text. */
-export function sniffKind(head: Buffer): InputKind {
-  return ZIP_MAGIC.every((b, i) => head[i] === b) ? 'xlsx' : 'text';
-}
+const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Streams a text file as decoded string chunks. UTF-8 (BOM optional, BOM dropped) and UTF-16 with a BOM
- * are decoded strictly: an invalid byte sequence is a file-level error naming the line it is on.
- * Files with NUL bytes and no UTF-16 BOM are refused as binary rather than parsed into garbage rows.
+ * Streams a text file as UTF-8 bytes with any BOM removed, ready for the CSV parser. UTF-8 (BOM optional)
+ * is checked strictly and passed through without decoding; UTF-16 needs a BOM and is re-encoded. Invalid
+ * bytes and NUL bytes are file-level errors naming the line they are on.
  */
-export async function* decodeText(path: string, hash: Hash | undefined): AsyncGenerator<string> {
-  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
-  let decoder: InstanceType<typeof TextDecoder> | undefined;
-  let encoding = 'utf-8';
-  let line = 1;
-  let pending: Buffer | undefined;
+export async function* decodeText(path: string, hash: Hash | undefined): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  let encoding: TextEncoding | undefined;
+  let utf16: InstanceType<typeof TextDecoder> | undefined;
+  // Bytes held back: a too-short start, or a UTF-8 sequence cut by the chunk boundary.
+  let pending: Buffer = Buffer.alloc(0);
+  // File offset of pending[0].
+  let offset = 0;
   try {
-    for await (const raw of stream) {
-      let chunk = raw as Buffer;
-      hash?.update(chunk);
-      if (!decoder) {
-        // A BOM can straddle the first chunk boundary only for absurdly small chunks; buffer up to 4 bytes.
-        chunk = pending ? Buffer.concat([pending, chunk]) : chunk;
+    for await (const raw of stream as AsyncIterable<Buffer>) {
+      hash?.update(raw);
+      let chunk = pending.length > 0 ? Buffer.concat([pending, raw]) : raw;
+      if (encoding === undefined) {
         if (chunk.length < 4) {
           pending = chunk;
           continue;
         }
-        pending = undefined;
         const sniffed = sniffEncoding(chunk, path);
         encoding = sniffed.encoding;
-        decoder = new TextDecoder(encoding, { fatal: true });
+        if (encoding !== 'utf-8') utf16 = new TextDecoder(encoding, { fatal: true });
         chunk = chunk.subarray(sniffed.bomLength);
+        offset += sniffed.bomLength;
       }
-      let text: string;
-      try {
-        text = decoder.decode(chunk, { stream: true });
-      } catch {
-        throw encodingError(path, line + countInvalidLine(chunk), encoding);
+      if (utf16) {
+        yield await decodeUtf16(utf16, chunk, false, path, offset, encoding);
+        offset += chunk.length;
+        pending = Buffer.alloc(0);
+        continue;
       }
-      if (encoding === 'utf-8' && text.includes('\u0000')) throw binaryError(path, line);
-      line += countNewlines(text);
-      if (text.length > 0) yield text;
+      const end = completeUtf8Length(chunk);
+      const body = chunk.subarray(0, end);
+      await checkUtf8(body, path, offset);
+      pending = Buffer.from(chunk.subarray(end));
+      offset += end;
+      if (body.length > 0) yield body;
     }
-    if (!decoder && pending) {
+    if (encoding === undefined && pending.length > 0) {
       const sniffed = sniffEncoding(pending, path);
       encoding = sniffed.encoding;
-      decoder = new TextDecoder(encoding, { fatal: true });
+      if (encoding !== 'utf-8') utf16 = new TextDecoder(encoding, { fatal: true });
       pending = pending.subarray(sniffed.bomLength);
-      try {
-        const text = decoder.decode(pending, { stream: true });
-        if (text.includes('\u0000')) throw binaryError(path, line);
-        if (text.length > 0) yield text;
-      } catch (error) {
-        if (error instanceof FileError) throw error;
-        throw encodingError(path, line, encoding);
-      }
+      offset += sniffed.bomLength;
     }
-    if (decoder) {
-      try {
-        const tail = decoder.decode();
-        if (tail.length > 0) yield tail;
-      } catch {
-        throw encodingError(path, line, encoding);
-      }
+    if (utf16) {
+      const tail = await decodeUtf16(utf16, pending, true, path, offset, encoding ?? 'utf-16le');
+      if (tail.length > 0) yield tail;
+    } else if (pending.length > 0) {
+      await checkUtf8(pending, path, offset);
+      yield pending;
     }
   } catch (error) {
     if (error instanceof FileError) throw error;
@@ -87,28 +70,123 @@ export async function* decodeText(path: string, hash: Hash | undefined): AsyncGe
   }
 }
 
-function sniffEncoding(
-  head: Buffer,
-  path: string,
-): { encoding: 'utf-8' | 'utf-16le' | 'utf-16be'; bomLength: number } {
+function sniffEncoding(head: Buffer, path: string): { encoding: TextEncoding; bomLength: number } {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf-8', bomLength: 3 };
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', bomLength: 2 };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', bomLength: 2 };
   const sample = head.subarray(0, 4096);
-  if (sample.includes(0)) {
-    const evenNul = sample.filter((b, i) => b === 0 && i % 2 === 0).length;
-    const oddNul = sample.filter((b, i) => b === 0 && i % 2 === 1).length;
-    if (evenNul + oddNul > sample.length / 4 && Math.min(evenNul, oddNul) === 0) {
-      throw new FileError(
-        'E_ENCODING',
-        path,
-        undefined,
-        'looks like UTF-16 text without a byte-order mark; save it again as "CSV UTF-8 (Comma delimited)"',
-      );
-    }
-    throw binaryError(path, 1);
+  let evenNul = 0;
+  let oddNul = 0;
+  let control = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const b = sample[i]!;
+    if (b === 0) {
+      if (i % 2 === 0) evenNul++;
+      else oddNul++;
+    } else if (isControl(b)) control++;
   }
+  if (evenNul + oddNul > sample.length / 4 && Math.min(evenNul, oddNul) === 0) {
+    throw new FileError(
+      'E_ENCODING',
+      path,
+      undefined,
+      'looks like UTF-16 text without a byte-order mark; save it again as "CSV UTF-8 (Comma delimited)"',
+    );
+  }
+  // Text never holds many control bytes; random or compressed data always does. (A NUL is refused by
+  // the UTF-8 check, which names its line.)
+  if (control > sample.length / 100 + 2) throw binaryError(path, lineIn(sample, firstBinaryByte(sample)));
   return { encoding: 'utf-8', bomLength: 0 };
+}
+
+function isControl(b: number): boolean {
+  return b < 0x20 && (b < 0x09 || b > 0x0d) && b !== 0x1a && b !== 0;
+}
+
+function firstBinaryByte(sample: Buffer): number {
+  return sample.findIndex((b) => b === 0 || isControl(b));
+}
+
+/** The line of `offset` within bytes read from the start of the file. */
+function lineIn(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++)
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line++;
+  return line;
+}
+
+/** Length of `chunk` up to the last UTF-8 sequence that is complete (the rest waits for the next chunk). */
+function completeUtf8Length(chunk: Buffer): number {
+  let lead = chunk.length - 1;
+  while (lead >= 0 && chunk.length - lead <= 3 && (chunk[lead]! & 0xc0) === 0x80) lead--;
+  if (lead < 0) return chunk.length;
+  const b = chunk[lead]!;
+  const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  return chunk.length - lead >= need ? chunk.length : lead;
+}
+
+async function checkUtf8(body: Buffer, path: string, offset: number): Promise<void> {
+  const nul = body.indexOf(0);
+  if (nul !== -1) throw binaryError(path, await lineAt(path, offset + nul, 'utf-8'));
+  if (!isUtf8(body)) {
+    throw encodingError(path, await lineAt(path, offset + firstInvalidUtf8(body), 'utf-8'), 'utf-8');
+  }
+}
+
+async function decodeUtf16(
+  decoder: InstanceType<typeof TextDecoder>,
+  chunk: Buffer,
+  last: boolean,
+  path: string,
+  offset: number,
+  encoding: TextEncoding,
+): Promise<Buffer> {
+  let text: string;
+  try {
+    text = decoder.decode(chunk, { stream: !last });
+  } catch {
+    const probe = new TextDecoder(encoding).decode(chunk);
+    const bad = Math.max(0, probe.indexOf('\ufffd'));
+    throw encodingError(path, await lineAt(path, offset + bad * 2, encoding), encoding);
+  }
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) throw binaryError(path, await lineAt(path, offset + nul * 2, encoding));
+  return Buffer.from(text, 'utf8');
+}
+
+/** Byte index of the first invalid sequence; a valid U+FFFD in the text is told apart by its bytes. */
+function firstInvalidUtf8(body: Buffer): number {
+  const text = new TextDecoder('utf-8').decode(body);
+  for (let at = text.indexOf('\ufffd'); at !== -1; at = text.indexOf('\ufffd', at + 1)) {
+    const byte = Buffer.byteLength(text.slice(0, at));
+    if (!(body[byte] === 0xef && body[byte + 1] === 0xbf && body[byte + 2] === 0xbd)) return byte;
+  }
+  return 0;
+}
+
+/**
+ * The line (from 1) holding byte `offset`, counting CRLF, LF and CR each as one break like the CSV reader.
+ * Only runs on the error path, so it simply reads the file again up to that point.
+ */
+async function lineAt(path: string, offset: number, encoding: TextEncoding): Promise<number> {
+  if (offset <= 0) return 1;
+  const decoder = new TextDecoder(encoding);
+  let line = 1;
+  let afterCr = false;
+  for await (const chunk of createReadStream(path, { end: offset - 1 }) as AsyncIterable<Buffer>) {
+    const text = decoder.decode(chunk, { stream: true });
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a) {
+        if (!afterCr) line++;
+        afterCr = false;
+      } else if (c === 0x0d) {
+        line++;
+        afterCr = true;
+      } else afterCr = false;
+    }
+  }
+  return line;
 }
 
 function binaryError(path: string, line: number): FileError {
@@ -116,28 +194,19 @@ function binaryError(path: string, line: number): FileError {
     'E_BINARY',
     path,
     line,
-    'this is not a text file (it contains NUL bytes); export the sheet as CSV (UTF-8) or give the .xlsx file',
+    'this is not a text file (it holds NUL or control bytes); export the sheet as CSV UTF-8 or give the .xlsx file',
   );
 }
 
-function encodingError(path: string, line: number, encoding: string): FileError {
+function encodingError(path: string, line: number, encoding: TextEncoding): FileError {
+  const hint =
+    encoding === 'utf-8'
+      ? ' (it was probably saved in a regional encoding such as Windows-1252)'
+      : ' (it is cut short or damaged)';
   return new FileError(
     'E_ENCODING',
     path,
     line,
-    `the file is not valid ${encoding.toUpperCase()} text; save it again as "CSV UTF-8 (Comma delimited)"`,
+    `this line is not valid ${encoding.toUpperCase()} text${hint}; save the file again as "CSV UTF-8 (Comma delimited)"`,
   );
-}
-
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
-  return count;
-}
-
-/** Newlines before the first invalid UTF-8 sequence in a chunk, so the error names the right line. */
-function countInvalidLine(chunk: Buffer): number {
-  const probe = new TextDecoder('utf-8', { fatal: false }).decode(chunk);
-  const bad = probe.indexOf('\ufffd');
-  return bad === -1 ? 0 : countNewlines(probe.slice(0, bad));
 }

@@ -1,188 +1,183 @@
 import { Readable } from 'node:stream';
 import type { Hash } from 'node:crypto';
-import { parse, CsvError } from 'csv-parse';
+import { parse, CsvError, type Parser } from 'csv-parse';
 import { FileError } from './errors.js';
 import { decodeText } from './decode-input.js';
+import { detectDelimiter, readPreamble } from './csv-preamble.js';
 
-/** The largest record cakes-bulk will buffer; protects memory from a runaway quote. */
-export const MAX_RECORD_CHARS = 1_000_000;
+/** The largest record cake-bulk will buffer (1 MB); protects memory from a runaway quote or line. */
+export const MAX_RECORD_BYTES = 1_000_000;
 
 export type TableItem =
   { type: 'header'; columns: string[]; line: number } | { type: 'row'; row: number; cells: string[] };
 
+type RowItem = Extract<TableItem, { type: 'row' }>;
+
 export interface ReadCsvOptions {
-  /** Field delimiter; detected from the header line when not given. */
+  /** Field delimiter. @default detected from the header line */
   delimiter: string | undefined;
   /** Receives every byte read, so the caller can fingerprint the input. */
   hash?: Hash | undefined;
 }
 
-const CANDIDATE_DELIMITERS = [',', ';', '\t'] as const;
-const LINE_BREAK = /\r\n|\r|\n/g;
-const LEADING_BREAKS = /^(?:\r\n|\r|\n)+/;
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
- * Streams a CSV file as a header followed by its rows. Each row carries the spreadsheet line its record
- * starts on. Blank lines (and rows whose cells are all blank) are skipped; a structural problem is a
- * FileError naming the line.
+ * Streams a CSV file as a header followed by its rows. The header is the first non-blank record; each
+ * row carries the file line its record starts on (CRLF, LF and CR each end a line). Blank lines and
+ * rows whose cells are all blank are skipped; a structural problem is a FileError naming the line.
  */
 export async function* readCsv(path: string, options: ReadCsvOptions): AsyncGenerator<TableItem> {
-  const text = decodeText(path, options.hash);
-  const { firstLine, rest, skippedLines } = await splitPreamble(text, path);
-  if (firstLine === undefined) {
-    throw new FileError(
-      'E_EMPTY_FILE',
-      path,
-      undefined,
-      'the file is empty: expected a header row with offer_id',
-    );
+  const preamble = await readPreamble(decodeText(path, options.hash), path, MAX_RECORD_BYTES);
+  if (preamble.firstLine === undefined) {
+    throw emptyFile(path);
   }
-  const delimiter = options.delimiter ?? firstLine.sepDelimiter ?? detectDelimiter(firstLine.text);
+  const delimiter = options.delimiter ?? preamble.sepDelimiter ?? detectDelimiter(preamble.firstLine);
   const parser = parse({
     delimiter,
-    info: true,
-    raw: true,
     bom: false,
     relax_column_count: true,
     skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
+    // Every line ending ends a record, so a file pasted together from two systems still reads right.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: MAX_RECORD_BYTES,
+    // A quote inside an unquoted value is a character, as Excel reads it (27" monitor).
+    relax_quotes: true,
+    // Errors arrive as 'skip' events instead of destroying the stream, so rows before them still come out.
+    skip_records_with_error: true,
   });
-  const source = Readable.from(rest);
+  // Lines taken by the records parsed so far; with the empty lines csv-parse skipped, the next record
+  // starts on nextLine(). Counted as csv-parse pushes each record, in order and in step with its 'skip'
+  // error events, so an error's line is exact too. (on_record would do the same, but it builds an info
+  // object per record and doubles the cost of parsing.)
+  let recordLines = preamble.skippedLines;
+  const info = parser.info as { records: number; empty_lines: number };
+  const nextLine = () => recordLines + info.empty_lines + 1;
+  let failure: { line: number; cause: CsvError | undefined } | undefined;
+  const push = parser.push.bind(parser);
+  let records = 0;
+  parser.push = ((cells: string[] | null) => {
+    if (cells === null) return push(null);
+    // csv-parse builds, and throws away, a detailed CsvError for every record whose length differs from
+    // the first record's, even with relax_column_count: ~40 µs a row, and Excel drops trailing empty
+    // cells from rows. With its record count held at 0, each record counts as the first one.
+    info.records = 0;
+    records++;
+    const row = nextLine();
+    recordLines += 1 + breaksInside(cells);
+    // Rows of blank cells (",,,") are dropped here rather than in the loop below, costing no iteration.
+    return isBlank(cells) ? true : push({ type: 'row', row, cells } satisfies RowItem);
+  }) as typeof parser.push;
+  parser.on('skip', (error: CsvError) => (failure ??= { line: nextLine(), cause: error }));
+  const tooBig = () => (failure ??= { line: nextLine(), cause: undefined });
+  const source = Readable.from(guardRecordSize(preamble.rest, parser, () => records, tooBig));
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
 
-  let linesBefore = skippedLines;
   let width = -1;
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      const leading = LEADING_BREAKS.exec(item.raw)?.[0] ?? '';
-      const row = linesBefore + 1 + countBreaks(leading);
-      linesBefore += countBreaks(item.raw);
-      const cells = item.record;
-      if (cells.every((cell) => cell.trim() === '')) continue;
+    for await (const item of parser as AsyncIterable<RowItem>) {
+      if (failure && item.row >= failure.line) break;
+      const cells = item.cells;
       if (width === -1) {
         width = trimTrailingEmpty(cells).length;
-        yield { type: 'header', columns: cells.slice(0, width), line: row };
+        yield { type: 'header', columns: cells.slice(0, width), line: item.row };
         continue;
       }
       if (cells.length > width) {
-        if (cells.slice(width).some((cell) => cell !== '')) {
+        const values = trimTrailingEmpty(cells).length;
+        if (values > width) {
           throw new FileError(
             'E_TOO_MANY_FIELDS',
             path,
-            row,
-            `this row has ${trimTrailingEmpty(cells).length} fields but the header has ${width}; ` +
-              'check for an unquoted delimiter inside a value',
+            item.row,
+            `this row has ${values} cells but the header has ${width} columns; a value probably holds an unquoted ${DELIMITER_NAMES[delimiter] ?? delimiter} (wrap such values in double quotes)`,
           );
         }
         cells.length = width;
       }
       while (cells.length < width) cells.push('');
-      yield { type: 'row', row, cells };
+      yield item;
     }
   } catch (error) {
     if (error instanceof FileError) throw error;
-    if (error instanceof CsvError) throw csvFileError(error, path, linesBefore + 1);
+    if (error instanceof CsvError) throw csvFileError(error, path, nextLine());
     throw error;
   } finally {
     source.destroy();
   }
-  if (width === -1) {
-    throw new FileError(
-      'E_EMPTY_FILE',
-      path,
-      undefined,
-      'the file has no rows: expected a header row with offer_id',
-    );
-  }
-}
-
-interface Preamble {
-  firstLine: { text: string; sepDelimiter: string | undefined } | undefined;
-  rest: AsyncGenerator<string>;
-  skippedLines: number;
+  if (failure)
+    throw failure.cause ? csvFileError(failure.cause, path, failure.line) : tooLarge(path, failure.line);
+  if (width === -1) throw emptyFile(path);
 }
 
 /**
- * Reads ahead to the first non-empty line: it decides the delimiter, and Excel's `sep=;` hint line is
- * consumed here so the parser never sees it.
+ * Passes the bytes through, stopping once the parser has taken in more than a record's worth of input
+ * without finishing a record. csv-parse's own limit counts field characters only, so a line of a
+ * million delimiters would otherwise grow one record without bound.
  */
-async function splitPreamble(text: AsyncGenerator<string>, path: string): Promise<Preamble> {
-  let buffered = '';
-  let done = false;
-  for (;;) {
-    const start = buffered.search(/[^\r\n]/);
-    const end = start === -1 ? -1 : buffered.slice(start).search(/[\r\n]/);
-    if (start !== -1 && (end !== -1 || done)) {
-      const lineText = end === -1 ? buffered.slice(start) : buffered.slice(start, start + end);
-      const sep = /^sep=(.)$/i.exec(lineText.trim());
-      if (sep) {
-        const afterSep = end === -1 ? buffered.length : start + end;
-        const consumed = buffered.slice(0, afterSep);
-        const remainder = buffered.slice(afterSep).replace(/^(\r\n|\r|\n)/, '');
-        const skipped = countBreaks(consumed) + 1;
-        return withRest(remainder, text, skipped, nextLineOf(remainder), sep[1]);
-      }
-      return withRest(buffered, text, 0, lineText, undefined);
+async function* guardRecordSize(
+  chunks: AsyncGenerator<Buffer>,
+  parser: Parser,
+  recordsSeen: () => number,
+  tooBig: () => void,
+): AsyncGenerator<Buffer> {
+  let records = -1;
+  let mark = 0;
+  for await (const chunk of chunks) {
+    if (recordsSeen() !== records) {
+      records = recordsSeen();
+      mark = parser.info.bytes;
+    } else if (parser.info.bytes - mark > MAX_RECORD_BYTES) {
+      tooBig();
+      return;
     }
-    if (done) return { firstLine: undefined, rest: emptyGen(), skippedLines: 0 };
-    if (buffered.length > MAX_RECORD_CHARS) {
-      throw new FileError(
-        'E_RECORD_TOO_LARGE',
-        path,
-        1,
-        `the first line is longer than ${MAX_RECORD_CHARS} characters`,
-      );
+    yield chunk;
+  }
+}
+
+/** Line breaks inside quoted values: the record spans that many more lines of the file. */
+function breaksInside(cells: string[]): number {
+  let breaks = 0;
+  for (const cell of cells) {
+    if (cell.indexOf('\n') === -1 && cell.indexOf('\r') === -1) continue;
+    for (let i = 0; i < cell.length; i++) {
+      const c = cell.charCodeAt(i);
+      if (c === LF || (c === CR && cell.charCodeAt(i + 1) !== LF)) breaks++;
     }
-    const next = await text.next();
-    if (next.done) done = true;
-    else buffered += next.value;
   }
+  return breaks;
 }
 
-function withRest(
-  head: string,
-  text: AsyncGenerator<string>,
-  skippedLines: number,
-  lineText: string,
-  sepDelimiter: string | undefined,
-): Preamble {
-  async function* rest(): AsyncGenerator<string> {
-    if (head.length > 0) yield head;
-    yield* text;
-  }
-  return { firstLine: { text: lineText, sepDelimiter }, rest: rest(), skippedLines };
-}
-
-function nextLineOf(text: string): string {
-  const trimmed = text.replace(LEADING_BREAKS, '');
-  const end = trimmed.search(/[\r\n]/);
-  return end === -1 ? trimmed : trimmed.slice(0, end);
-}
-
-async function* emptyGen(): AsyncGenerator<string> {}
-
-/** The candidate that occurs most often outside quotes in the header line; comma on a tie or none. */
-export function detectDelimiter(headerLine: string): string {
-  const counts = new Map<string, number>(CANDIDATE_DELIMITERS.map((d) => [d, 0]));
-  let quoted = false;
-  for (const char of headerLine) {
-    if (char === '"') quoted = !quoted;
-    else if (!quoted && counts.has(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
-  }
-  let best = ',';
-  for (const [delimiter, count] of counts) if (count > (counts.get(best) ?? 0)) best = delimiter;
-  return best;
-}
-
-function countBreaks(text: string): number {
-  return text.match(LINE_BREAK)?.length ?? 0;
+function isBlank(cells: string[]): boolean {
+  for (const cell of cells) if (cell !== '' && cell.trim() !== '') return false;
+  return true;
 }
 
 function trimTrailingEmpty(cells: string[]): string[] {
   let end = cells.length;
   while (end > 1 && (cells[end - 1] ?? '').trim() === '') end--;
   return cells.slice(0, end);
+}
+
+function emptyFile(path: string): FileError {
+  return new FileError(
+    'E_EMPTY_FILE',
+    path,
+    undefined,
+    'the file is empty (or has only blank lines): expected a header row with offer_id',
+  );
+}
+
+function tooLarge(path: string, line: number): FileError {
+  return new FileError(
+    'E_RECORD_TOO_LARGE',
+    path,
+    line,
+    'the record starting on this line is larger than 1 MB; is a quote left open above or inside it?',
+  );
 }
 
 function csvFileError(error: CsvError, path: string, line: number): FileError {
@@ -192,23 +187,11 @@ function csvFileError(error: CsvError, path: string, line: number): FileError {
         'E_UNCLOSED_QUOTE',
         path,
         line,
-        'a quoted field starting on this line is never closed',
+        'a quoted value starting on this line is never closed; add the closing double quote',
       );
     case 'CSV_MAX_RECORD_SIZE':
-      return new FileError(
-        'E_RECORD_TOO_LARGE',
-        path,
-        line,
-        `a record is larger than ${MAX_RECORD_CHARS} characters (is a quote left open?)`,
-      );
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return new FileError(
-        'E_BAD_QUOTE',
-        path,
-        line,
-        'a quote is misplaced: inside a field a quote must be doubled ("") and the field wrapped in quotes',
-      );
+      return tooLarge(path, line);
     default:
-      return new FileError('E_CSV', path, line, `cannot parse the CSV: ${error.message}`);
+      return new FileError('E_CSV', path, line, `cannot read this line as CSV (${error.code})`);
   }
 }

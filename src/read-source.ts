@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { FileError } from './errors.js';
 import { readCsv, type TableItem } from './read-rows.js';
-import { sniffKind } from './decode-input.js';
+import { SNIFF_BYTES, sniffKind, unsupportedFormat, type InputKind } from './input-kind.js';
 import { readXlsx } from './read-xlsx.js';
 import { isResultHeader, parseResultRecord, TRAILING_COLUMNS } from './result-columns.js';
 import { restoreCell } from './csv-safe.js';
@@ -50,11 +50,20 @@ export async function openSource(options: SourceOptions): Promise<Source> {
 
 async function readTable(options: SourceOptions): Promise<AsyncGenerator<TableItem>> {
   const kind = await sniffFile(options.input);
+  if (kind === 'ods' || kind === 'ole') throw unsupportedFormat(kind, options.input);
   if (kind === 'xlsx') return readXlsx(options.input, { sheet: options.sheet, hash: options.hash });
+  if (options.sheet !== undefined) {
+    throw new FileError(
+      'E_NOT_WORKBOOK',
+      options.input,
+      undefined,
+      '--sheet only applies to .xlsx workbooks, and this is a text (CSV) file',
+    );
+  }
   return readCsv(options.input, { delimiter: options.delimiter, hash: options.hash });
 }
 
-async function sniffFile(path: string): Promise<'text' | 'xlsx'> {
+async function sniffFile(path: string): Promise<InputKind> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -65,9 +74,9 @@ async function sniffFile(path: string): Promise<'text' | 'xlsx'> {
     throw new FileError('E_FILE_READ', path, undefined, `cannot read the input: ${why}`);
   }
   try {
-    const head = Buffer.alloc(4);
-    await handle.read(head, 0, 4, 0);
-    return sniffKind(head);
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    return sniffKind(head.subarray(0, bytesRead));
   } finally {
     await handle.close();
   }
