@@ -246,6 +246,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+let settled = false;
+// If a promise inside never settles, Node would exit quietly with code 0 once nothing is left to run;
+// a run that did not finish must not look like one that succeeded.
+process.once('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write(
+    'cake-bulk: internal error: the run stopped without finishing; the results file may be incomplete\n',
+  );
+  process.exitCode = 2;
+});
 main(process.argv).then((code) => {
+  settled = true;
   process.exitCode = code;
 });

@@ -68,8 +68,13 @@ function checkStatus(raw: string): Check<OfferStatus> {
   return { problem: `must be one of ${OFFER_STATUSES.join(', ')} (any case)` };
 }
 
+/** What Excel writes into a CSV for a formula that failed; never a real offer name. */
+const EXCEL_ERROR = /^#(N\/A|VALUE!|REF!|DIV\/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)$/i;
+
 function checkName(raw: string): Check<string> {
   const value = raw.trim();
+  if (EXCEL_ERROR.test(value))
+    return { problem: 'is a spreadsheet formula error, not a name; fix the formula and export again' };
   if (CONTROL_CHARS.test(value))
     return { problem: 'contains a control character (line break or tab); remove it' };
   if (value.length > 255) return { problem: 'is longer than 255 characters' };

@@ -196,6 +196,21 @@ describe('validateRow: offer_status, offer_name, expiration_date', () => {
     },
   );
 
+  it.each(['#N/A', '#VALUE!', '#ref!', '#DIV/0!'])(
+    'rejects the spreadsheet error %j as an offer_name',
+    (cell) => {
+      const { code, message } = problem({ offer_id: '1', offer_name: cell });
+      expect(code).toBe('E_OFFER_NAME');
+      expect(message).toMatch(/formula error/);
+    },
+  );
+
+  it('accepts a name that merely starts with #', () => {
+    expect(validateRow(['1', '#1 Offer', '', '', '', ''], resolveColumns(HEADER, 'f.csv', 1))).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('rejects an offer_name longer than 255 characters', () => {
     expect(problem({ offer_id: '1', offer_name: 'x'.repeat(256) }).code).toBe('E_OFFER_NAME');
   });
