@@ -5,12 +5,11 @@ export type { Logger };
 /**
  * Paths redacted from every log line. The key travels in the request body, so bodies are covered as well
  * as headers; cake-bulk never logs a body with the key in it, this is the second line of defence.
+ * Exact paths only: wildcards (`*.api_key`) made redaction walk every line, ~2 µs each on the per-row path.
  */
 export const REDACT_PATHS = [
   'api_key',
   'apiKey',
-  '*.api_key',
-  '*.apiKey',
   'body.api_key',
   'request.api_key',
   'headers.authorization',

@@ -92,17 +92,23 @@ function checkDate(raw: string): Check<string> {
       return { problem: `is in a regional date format; ${allowed}` };
     return { problem: `is not a date-time; ${allowed}` };
   }
-  const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  const real =
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    h < 24 &&
-    mi < 60 &&
-    s < 60;
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(match[i])) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const real = mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && h < 24 && mi < 60 && s < 60;
   if (!real) return { problem: `is not a real calendar date-time; ${allowed}` };
   return { value };
+}
+
+/** Gregorian calendar; plain arithmetic because a Date per row showed up in the dry-run profile. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 const rowSchema = z.object({
