@@ -1,14 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { existsSync } from 'node:fs';
 import { Agent } from 'undici';
 import { createCircuitBreaker } from './circuit-breaker.js';
-import { OutputError } from './errors.js';
-import { createJournal, journalPath, readJournal, type Journal, type JournalEntry } from './journal.js';
+import { journalPath } from './journal.js';
+import { loadResume, openJournal } from './resume.js';
 import { createFileLogger, createSilentLogger, flushLogger, type Logger } from './logger.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { createPool } from './pool.js';
 import { openSource } from './read-source.js';
-import { scanInput, type Scan } from './scan-input.js';
+import { scanInput } from './scan-input.js';
 import { sendRow, type SendRowContext } from './send-row.js';
 import { createThrottle } from './throttle.js';
 import type { RowOutcome, RowStatus, SourceRow, UpdateRequest } from './types.js';
@@ -283,39 +282,6 @@ function exitCodeFor(
   if (stopped === 'circuit') return 1;
   const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
   return good === total ? 0 : 1;
-}
-
-function loadResume(o: ResolvedOptions, scan: Scan): Map<number, JournalEntry> {
-  const path = journalPath(o.out);
-  const previous = readJournal(path);
-  if (!previous) {
-    throw new OutputError(
-      'E_NOTHING_TO_RESUME',
-      `nothing to resume: no journal at ${path} (did the earlier run use a different --out?)`,
-    );
-  }
-  if (previous.header.input_sha256 !== scan.sha256) {
-    throw new OutputError(
-      'E_INPUT_CHANGED',
-      `${o.input} changed since the interrupted run (its content no longer matches ${path}); resuming could skip or repeat the wrong rows. Use --force to start over`,
-    );
-  }
-  return previous.updated;
-}
-
-function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): Journal {
-  const path = journalPath(o.out);
-  if (!resuming && !o.force && existsSync(path)) {
-    throw new OutputError(
-      'E_JOURNAL_EXISTS',
-      `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
-    );
-  }
-  return createJournal(
-    path,
-    { journal: 1, input: o.input, input_sha256: scan.sha256, started_at: new Date().toISOString() },
-    resuming ? 'append' : o.force ? 'overwrite' : 'new',
-  );
 }
 
 /** Options as logged: everything that shapes the run, never the key. */

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { OutputError } from './errors.js';
+import { createJournal, journalPath, readJournal, type Journal, type JournalEntry } from './journal.js';
+import type { ResolvedOptions } from './options.js';
+import type { Scan } from './scan-input.js';
+
+/** The rows an interrupted run already updated, after checking its journal belongs to this very input. */
+export function loadResume(o: ResolvedOptions, scan: Scan): Map<number, JournalEntry> {
+  const path = journalPath(o.out);
+  const previous = readJournal(path);
+  if (!previous) {
+    throw new OutputError(
+      'E_NOTHING_TO_RESUME',
+      `nothing to resume: no journal at ${path} (did the earlier run use a different --out?)`,
+    );
+  }
+  if (previous.header.input_sha256 !== scan.sha256) {
+    throw new OutputError(
+      'E_INPUT_CHANGED',
+      `${o.input} changed since the interrupted run (its content no longer matches ${path}); resuming could skip or repeat the wrong rows. Use --force to start over`,
+    );
+  }
+  return previous.updated;
+}
+
+/** Opens this run's journal: new, overwritten (--force) or appended to (--resume); never clobbers one by surprise. */
+export function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): Journal {
+  const path = journalPath(o.out);
+  if (!resuming && !o.force && existsSync(path)) {
+    throw new OutputError(
+      'E_JOURNAL_EXISTS',
+      `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
+    );
+  }
+  return createJournal(
+    path,
+    { journal: 1, input: o.input, input_sha256: scan.sha256, started_at: new Date().toISOString() },
+    resuming ? 'append' : o.force ? 'overwrite' : 'new',
+  );
+}
