@@ -1,5 +1,7 @@
 // Seeded spreadsheet exports for the benchmark: the same seed and size give the same bytes every time.
 import { closeSync, openSync, writeSync } from 'node:fs';
+// The sandbox's generator (the bench runs after a build), so a seed means the same thing everywhere.
+import { seededRandom } from '../dist/sandbox/faults.js';
 
 const HEADER = 'Offer ID,Offer Name,Offer Status,Payout,Revenue,Expiration Date,Notes';
 const VERTICALS = [
@@ -15,18 +17,6 @@ const COUNTRIES = ['US', 'CA', 'UK', 'AU', 'DE'];
 const STATUSES = ['Active', 'inactive', 'Pending', 'active', ''];
 /** Offer ids start here; the sandbox must be started with a --max-offer-id above FIRST_OFFER_ID + rows. */
 export const FIRST_OFFER_ID = 100_000;
-
-/** mulberry32, as in the sandbox: tiny and seedable. */
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = (random, list) => list[Math.floor(random() * list.length)];
 const csvCell = (value) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
@@ -61,7 +51,7 @@ function requestBody(cells, apiKey) {
  * request bodies one JSON per line for the curl peer.
  */
 export function writeInput(path, rows, { seed = 1, bodiesPath, apiKey = '' } = {}) {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const csv = openSync(path, 'w');
   const bodies = bodiesPath ? openSync(bodiesPath, 'w') : undefined;
   let lines = [HEADER];

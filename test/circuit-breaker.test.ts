@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCircuitBreaker } from '../src/circuit-breaker.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
-import { API_KEY, payoutCsv, readResults, runCli, tempDir, writeCsv } from './helpers.js';
-import { inputRows, offersNotMatching, rowNumbers } from './fault-helpers.js';
+import { readResults } from './helpers.js';
+import { closeApplyRuns, inputRows, offersNotMatching, rowNumbers, startApplyRun } from './fault-helpers.js';
 
 describe('createCircuitBreaker', () => {
   it('opens after `threshold` rows in a row exhausted their retries', () => {
@@ -42,27 +39,11 @@ describe('createCircuitBreaker', () => {
 });
 
 describe('a server that keeps failing', () => {
-  let sandbox: Sandbox | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await sandbox?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-    sandbox = dir = undefined;
-  });
-
-  async function setUp(rows: number, options: SandboxOptions) {
-    sandbox = await startSandbox({ apiKey: API_KEY, ...options });
-    dir = await tempDir();
-    const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
-    const server = sandbox;
-    const apply = (...extra: string[]) =>
-      runCli(['apply', input, '--base-url', server.url, ...extra], { env: { CAKE_API_KEY: API_KEY } });
-    return { server, apply, out: join(dir, 'offers.results.csv') };
-  }
+  afterEach(closeApplyRuns);
 
   it('stops after 10 rows in a row exhaust their retries: the rest skipped, exit 1, resume hint', async () => {
     const rows = 200;
-    const { server, apply, out } = await setUp(rows, { faults: { http503: 1 } });
+    const { server, apply, out } = await startApplyRun(rows, { faults: { http503: 1 } });
     const run = await apply('--concurrency', '4', '--max-attempts', '2');
 
     expect(run.code).toBe(1);
@@ -84,7 +65,7 @@ describe('a server that keeps failing', () => {
 
   it('stops when every connection is refused, and --resume finishes once the server is back', async () => {
     const rows = 100;
-    const { server, apply, out } = await setUp(rows, {});
+    const { server, apply, out } = await startApplyRun(rows, {});
     await server.down();
     const stopped = await apply('--concurrency', '4', '--max-attempts', '3');
 
@@ -106,7 +87,7 @@ describe('a server that keeps failing', () => {
 
   it('does not count rows the API rejected (non-retryable): the run goes on', async () => {
     // Offers above 5 do not exist: 25 rows in a row answered Failure, none of them retryable.
-    const { server, apply, out } = await setUp(30, { maxOfferId: 5 });
+    const { server, apply, out } = await startApplyRun(30, { maxOfferId: 5 });
     const run = await apply('--concurrency', '4');
     expect(run.code).toBe(1);
     const results = await readResults(out);
@@ -117,7 +98,7 @@ describe('a server that keeps failing', () => {
 
   it('--breaker 0 never stops the run', async () => {
     const rows = 30;
-    const { server, apply, out } = await setUp(rows, { faults: { http503: 1 } });
+    const { server, apply, out } = await startApplyRun(rows, { faults: { http503: 1 } });
     const run = await apply('--concurrency', '4', '--max-attempts', '1', '--breaker', '0');
     expect(run.code).toBe(1);
     const results = await readResults(out);

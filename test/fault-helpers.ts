@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { OfferStore } from '../src/sandbox/offers.js';
+import { startSandbox, type SandboxOptions } from '../src/sandbox/server.js';
+import { API_KEY, payoutCsv, runCli, tempDir, writeCsv, type CliRun } from './helpers.js';
 
 /** One update_offer request as a scripted server received it; `n` counts from 1. */
 export interface ScriptedRequest {
@@ -104,4 +107,39 @@ export async function readIntactResults(
   // csv-parse throws on a record whose field count differs from the header's.
   const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
   return { endsWithNewline: text.endsWith('\n'), rows };
+}
+
+const openRuns: Array<() => Promise<void>> = [];
+
+/**
+ * A sandbox (key API_KEY) and a fresh directory holding `offers.csv` of `rows` payout rows; `apply` runs
+ * the built CLI on it with `args` first, and `signal` reaches the last CLI started. Close with `closeApplyRuns`.
+ */
+export async function startApplyRun(rows: number, options: SandboxOptions = {}, args: string[] = []) {
+  const server = await startSandbox({ apiKey: API_KEY, ...options });
+  const dir = await tempDir();
+  openRuns.push(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
+  let pid = 0;
+  const apply = (...extra: string[]): Promise<CliRun> =>
+    runCli(['apply', input, '--base-url', server.url, ...args, ...extra], {
+      env: { CAKE_API_KEY: API_KEY },
+      onSpawn: (id) => (pid = id),
+    });
+  return {
+    server,
+    input,
+    out: join(dir, 'offers.results.csv'),
+    log: join(dir, 'offers.log.jsonl'),
+    apply,
+    signal: (name: NodeJS.Signals) => process.kill(pid, name),
+  };
+}
+
+/** Stops every sandbox `startApplyRun` started and removes its directory; for afterEach. */
+export async function closeApplyRuns(): Promise<void> {
+  for (const close of openRuns.splice(0)) await close();
 }

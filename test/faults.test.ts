@@ -1,20 +1,16 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NO_FAULTS, pickFault, seededRandom, type FaultRates } from '../src/sandbox/faults.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
+import { type SandboxOptions } from '../src/sandbox/server.js';
+import { API_KEY, readLog, readResults } from './helpers.js';
 import {
-  API_KEY,
-  payoutCsv,
-  readLog,
-  readResults,
-  runCli,
-  tempDir,
-  writeCsv,
-  type CliRun,
-} from './helpers.js';
-import { inputRows, offersNotMatching, rowNumbers, waitFor } from './fault-helpers.js';
+  closeApplyRuns,
+  inputRows,
+  offersNotMatching,
+  rowNumbers,
+  startApplyRun,
+  waitFor,
+} from './fault-helpers.js';
 
 /** Every kind of fault the sandbox has, at once: a quarter of attempts fail. */
 const WEATHER: FaultRates = {
@@ -46,28 +42,9 @@ describe('seeded, combined faults', () => {
 });
 
 describe('runs under injected faults', () => {
-  let sandbox: Sandbox | undefined;
-  let dir: string | undefined;
-  afterEach(async () => {
-    await sandbox?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-    sandbox = dir = undefined;
-  });
+  afterEach(closeApplyRuns);
 
-  async function setUp(rows: number, options: SandboxOptions) {
-    sandbox = await startSandbox({ apiKey: API_KEY, seed: 3, ...options });
-    dir = await tempDir();
-    const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
-    const server = sandbox;
-    let pid = 0;
-    const apply = (...extra: string[]): Promise<CliRun> =>
-      runCli(['apply', input, '--base-url', server.url, ...SEND, ...extra], {
-        env: { CAKE_API_KEY: API_KEY },
-        onSpawn: (id) => (pid = id),
-      });
-    const kill = () => process.kill(pid, 'SIGKILL');
-    return { server, apply, kill, out: join(dir, 'offers.results.csv'), log: join(dir, 'offers.log.jsonl') };
-  }
+  const setUp = (rows: number, options: SandboxOptions) => startApplyRun(rows, { seed: 3, ...options }, SEND);
 
   it('every row ends updated, once, and the server state equals the file', async () => {
     const rows = 400;
@@ -89,11 +66,11 @@ describe('runs under injected faults', () => {
 
   it('kill -9 twice under faults, then --resume: every row updated once, server state equal', async () => {
     const rows = 400;
-    const { server, apply, kill, out } = await setUp(rows, { faults: WEATHER });
+    const { server, apply, signal, out } = await setUp(rows, { faults: WEATHER });
     for (const [i, point] of [120, 260].entries()) {
       const run = apply(...(i === 0 ? [] : ['--resume']));
       await waitFor(() => server.store.updates.size >= point);
-      kill();
+      signal('SIGKILL');
       expect((await run).signal).toBe('SIGKILL');
     }
     const last = await apply('--resume');

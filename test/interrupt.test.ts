@@ -1,41 +1,24 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
-import { API_KEY, payoutCsv, readResults, runCli, tempDir, writeCsv, type CliRun } from './helpers.js';
-import { inputRows, offersNotMatching, readIntactResults, rowNumbers, waitFor } from './fault-helpers.js';
+import { readResults } from './helpers.js';
+import {
+  closeApplyRuns,
+  inputRows,
+  offersNotMatching,
+  readIntactResults,
+  rowNumbers,
+  startApplyRun,
+  waitFor,
+} from './fault-helpers.js';
 
-let sandbox: Sandbox | undefined;
-let dir: string | undefined;
-
-afterEach(async () => {
-  await sandbox?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-  sandbox = dir = undefined;
-});
-
-async function setUp(rows: number, options: SandboxOptions) {
-  sandbox = await startSandbox({ apiKey: API_KEY, ...options });
-  dir = await tempDir();
-  const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
-  const out = join(dir, 'offers.results.csv');
-  const server = sandbox;
-  let pid = 0;
-  const apply = (...extra: string[]): Promise<CliRun> =>
-    runCli(['apply', input, '--base-url', server.url, ...extra], {
-      env: { CAKE_API_KEY: API_KEY },
-      onSpawn: (id) => (pid = id),
-    });
-  return { server, input, out, apply, signal: (name: NodeJS.Signals) => process.kill(pid, name) };
-}
+afterEach(closeApplyRuns);
 
 describe('the first Ctrl-C', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '%s stops starting rows, lets in-flight ones finish, marks the rest skipped and exits 130',
     async (name) => {
       const rows = 200;
-      const { server, out, apply, signal } = await setUp(rows, { latencyMs: 150 });
+      const { server, out, apply, signal } = await startApplyRun(rows, { latencyMs: 150 });
       const run = apply('--concurrency', '4');
       await waitFor(() => server.stats.requests >= 8);
       signal(name);
@@ -71,7 +54,7 @@ describe('the first Ctrl-C', () => {
 describe('the first Ctrl-C with --rate', () => {
   it('does not wait out the rate limit for rows that will never be sent', async () => {
     const rows = 50;
-    const { server, out, apply, signal } = await setUp(rows, {});
+    const { server, out, apply, signal } = await startApplyRun(rows, {});
     // At 1 request per second, 8 workers queue for slots up to 7 s ahead.
     const run = apply('--concurrency', '8', '--rate', '1');
     await waitFor(() => server.stats.requests >= 2);
@@ -92,7 +75,7 @@ describe('the second Ctrl-C', () => {
   it('aborts in-flight requests at once: those rows skipped with E_ABORTED, results still written', async () => {
     const rows = 50;
     // The server takes 20 s to answer, far past the moment of the second Ctrl-C.
-    const { server, out, apply, signal } = await setUp(rows, { latencyMs: 20_000 });
+    const { server, out, apply, signal } = await startApplyRun(rows, { latencyMs: 20_000 });
     const run = apply('--concurrency', '4');
     await waitFor(() => server.stats.inFlight === 4);
     signal('SIGINT');
@@ -126,7 +109,7 @@ describe('the second Ctrl-C', () => {
 describe('kill -9', () => {
   it('leaves a results file with no torn or duplicated lines; resume finishes each row once', async () => {
     const rows = 3000;
-    const { server, out, apply, signal } = await setUp(rows, {});
+    const { server, out, apply, signal } = await startApplyRun(rows, {});
     const run = apply('--concurrency', '8');
     await waitFor(() => server.store.updates.size >= rows / 2);
     signal('SIGKILL');

@@ -1,28 +1,21 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { API_KEY, payoutCsv, readLog, readResults, runCli, tempDir, writeCsv } from './helpers.js';
+import { readLog, readResults } from './helpers.js';
+import { closeApplyRuns, startApplyRun } from './fault-helpers.js';
 
-let sandbox: Sandbox | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-  sandbox = dir = undefined;
-});
+afterEach(closeApplyRuns);
 
 /** Applies `rows` rows against a sandbox that answers every request 503. */
 async function applyToFlappingServer(rows: number, ...extra: string[]) {
-  sandbox = await startSandbox({ apiKey: API_KEY, faults: { http503: 1 } });
-  dir = await tempDir();
-  const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
-  const run = await runCli(['apply', input, '--base-url', sandbox.url, '--breaker', '0', ...extra], {
-    env: { CAKE_API_KEY: API_KEY },
-  });
-  const results = await readResults(join(dir, 'offers.results.csv'));
-  const log = await readLog(join(dir, 'offers.log.jsonl'));
-  return { run, results, log, server: sandbox };
+  const {
+    server,
+    apply,
+    out,
+    log: logPath,
+  } = await startApplyRun(rows, { faults: { http503: 1 } }, ['--breaker', '0']);
+  const run = await apply(...extra);
+  const results = await readResults(out);
+  const log = await readLog(logPath);
+  return { run, results, log, server };
 }
 
 describe('the retry budget', () => {
