@@ -82,15 +82,17 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   });
   const journal = o.dryRun ? undefined : openJournal(o, scan, resumed !== undefined);
   const ownDispatcher = !options.dispatcher && !o.dryRun;
-  const dispatcher =
-    options.dispatcher ??
-    new Agent({
-      connections: o.concurrency,
-      keepAliveTimeout: 30_000,
-      headersTimeout: o.timeoutMs,
-      bodyTimeout: o.timeoutMs,
-      connect: { timeout: Math.min(o.timeoutMs, 10_000) },
-    });
+  // A dry run sends nothing, so it gets no HTTP client at all.
+  const dispatcher = o.dryRun
+    ? undefined
+    : (options.dispatcher ??
+      new Agent({
+        connections: o.concurrency,
+        keepAliveTimeout: 30_000,
+        headersTimeout: o.timeoutMs,
+        bodyTimeout: o.timeoutMs,
+        connect: { timeout: Math.min(o.timeoutMs, 10_000) },
+      }));
 
   logger.info({
     event: 'run_start',
@@ -130,7 +132,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     return stopped;
   };
   const ctx: SendRowContext | undefined =
-    o.endpoint && !o.dryRun
+    o.endpoint && dispatcher
       ? {
           endpoint: o.endpoint,
           apiKey: o.apiKey,
@@ -249,7 +251,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     writer.close();
     // The journal goes only when the results file is complete; after a crash it is what --resume reads.
     journal?.close(reachedEnd && stopped === undefined);
-    if (ownDispatcher) await (dispatcher as Agent).close().catch(() => undefined);
+    if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
   }
 
   const result: BulkResult = {
