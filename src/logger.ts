@@ -33,12 +33,27 @@ export function createFileLogger(path: string): Logger {
   return pino(
     {
       base: null,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeCached,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,
   );
+}
+
+let stampedAt = -1;
+let stamp = '';
+/**
+ * pino's ISO time stamp, built once per millisecond: a fast run logs several lines in the same
+ * millisecond, and formatting the date for each was 2-3 µs of every line.
+ */
+function isoTimeCached(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
 }
 
 /** A logger that drops everything, for library callers that want no log. */

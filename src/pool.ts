@@ -5,7 +5,11 @@ import pLimit from 'p-limit';
  * more than `concurrency` rows in flight and memory does not grow with the file.
  */
 export interface Pool {
-  submit(task: () => Promise<void>): Promise<void>;
+  /**
+   * Starts `task` when a slot is free. Returns undefined when it started at once, else a promise that
+   * resolves when it has started (the caller awaits only then: this runs for every row).
+   */
+  submit(task: () => Promise<void>): Promise<void> | undefined;
   /** Resolves when every submitted task has finished; rejects with the first task error (a bug, not a row failure). */
   drain(): Promise<void>;
   /** Tasks running now. */
@@ -29,15 +33,22 @@ export function createPool(concurrency: number): Pool {
     while (inFlight > max) await new Promise<void>((resolve) => (wake = resolve));
   }
 
+  function start(task: () => Promise<void>): void {
+    if (failure) throw failure;
+    inFlight++;
+    limit(task).then(settle, (error: unknown) => {
+      failure ??= error;
+      settle();
+    });
+  }
+
   return {
-    async submit(task) {
-      await waitForSlot(concurrency - 1);
-      if (failure) throw failure;
-      inFlight++;
-      limit(task).then(settle, (error: unknown) => {
-        failure ??= error;
-        settle();
-      });
+    submit(task) {
+      if (inFlight < concurrency && !failure) {
+        start(task);
+        return undefined;
+      }
+      return waitForSlot(concurrency - 1).then(() => start(task));
     },
     async drain() {
       await waitForSlot(0);

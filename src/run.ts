@@ -9,6 +9,7 @@ import { createPool } from './pool.js';
 import { openSource } from './read-source.js';
 import { scanInput } from './scan-input.js';
 import { sendRow, type SendRowContext } from './send-row.js';
+import { trackInFlight } from './send-update.js';
 import { createThrottle } from './throttle.js';
 import type { RowOutcome, RowStatus, SourceRow, UpdateRequest } from './types.js';
 import { validateRow } from './validate-row.js';
@@ -123,7 +124,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   // A row waiting for its rate slot when the run stops will not be sent: its wait ends at once too.
   const throttle = createThrottle({ rate: o.rate, now, sleep: (ms) => sleep(ms, haltSignal) });
   const neverAborted = new AbortController().signal;
-  const abortSignal = options.abortSignal ?? neverAborted;
+  const inFlight = trackInFlight(options.abortSignal ?? neverAborted);
   const blocked = scan.invalid > 0 && !o.skipInvalid && !o.dryRun;
 
   const stopNow = (): StopReason | undefined => {
@@ -134,7 +135,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const ctx: SendRowContext | undefined =
     o.endpoint && dispatcher
       ? {
-          endpoint: o.endpoint,
+          ...splitEndpoint(o.endpoint),
           apiKey: o.apiKey,
           dispatcher,
           timeoutMs: o.timeoutMs,
@@ -145,7 +146,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           sleep,
           random: options.random ?? Math.random,
           now,
-          abortSignal,
+          inFlight,
           haltSignal,
           takeRetry: () => (retries < retryBudget ? (retries++, true) : false),
           stopReason: () => {
@@ -178,7 +179,8 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   try {
     const source = await openSource(o);
     for await (const row of source.rows) {
-      await writer.waitForRoom(row.seq);
+      const room = writer.waitForRoom(row.seq);
+      if (room) await room;
       const done = (status: RowStatus, errorCode = '', error = ''): RowOutcome => ({
         status,
         errorCode,
@@ -232,7 +234,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
         record(row, done('skipped', stopCode(stopped!), STOP_MESSAGES[stopped!]), true);
       } else {
         const request = validation.request;
-        await pool.submit(async () => {
+        const slot = pool.submit(async () => {
           const sent = await sendRow(row.row, request, ctx!);
           breaker.record(
             sent.outcome.status === 'updated' ? 'success' : sent.exhausted ? 'exhausted' : 'other',
@@ -240,6 +242,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           if (sent.auth) stopped ??= 'auth';
           record(row, sent.outcome, true);
         });
+        if (slot) await slot;
       }
     }
     await pool.drain();
@@ -251,6 +254,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     writer.close();
     // The journal goes only when the results file is complete; after a crash it is what --resume reads.
     journal?.close(reachedEnd && stopped === undefined);
+    inFlight.close();
     if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
   }
 
@@ -284,6 +288,11 @@ function exitCodeFor(
   if (stopped === 'circuit') return 1;
   const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
   return good === total ? 0 : 1;
+}
+
+function splitEndpoint(endpoint: string): { origin: string; path: string } {
+  const url = new URL(endpoint);
+  return { origin: url.origin, path: `${url.pathname}${url.search}` };
 }
 
 /** Options as logged: everything that shapes the run, never the key. */

@@ -3,13 +3,15 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from './logger.js';
 import { findMismatches } from './compare-offer.js';
 import { retryDelay, type BackoffOptions } from './retry-policy.js';
-import { sendUpdate, type AttemptResult } from './send-update.js';
+import { sendUpdate, type AttemptResult, type InFlight } from './send-update.js';
 import type { Throttle } from './throttle.js';
 import type { RowOutcome, UpdateRequest } from './types.js';
 
 /** Everything one row's send shares with the rest of the run. */
 export interface SendRowContext {
-  endpoint: string;
+  /** The update_offer endpoint, split as undici's dispatcher takes it. */
+  origin: string;
+  path: string;
   apiKey: string;
   dispatcher: Dispatcher;
   timeoutMs: number;
@@ -23,8 +25,8 @@ export interface SendRowContext {
   haltSignal: AbortSignal;
   random: () => number;
   now: () => number;
-  /** Fires on the second Ctrl-C: in-flight requests are aborted. */
-  abortSignal: AbortSignal;
+  /** Requests in flight, aborted together on the second Ctrl-C. */
+  inFlight: InFlight;
   /** Takes one retry from the run's budget; false when none is left. */
   takeRetry: () => boolean;
   /** Why the run is stopping (interrupt, open circuit, rejected key): a row code and a phrase; undefined while it goes on. */
@@ -61,18 +63,20 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
   const log = ctx.logger;
 
   const attempt = async (): Promise<AttemptResult | Unsent> => {
-    await ctx.throttle.take();
+    const slot = ctx.throttle.take();
+    if (slot) await slot;
     // A row still waiting for its first slot when the run stops was never sent: it is skipped, not failed.
     const stopping = ctx.stopReason();
     if (stopping && attempts === 0) return { kind: 'unsent', ...stopping };
     attempts++;
     const t0 = ctx.now();
     const result = await sendUpdate(request, {
-      url: ctx.endpoint,
+      origin: ctx.origin,
+      path: ctx.path,
       apiKey: ctx.apiKey,
       dispatcher: ctx.dispatcher,
       timeoutMs: ctx.timeoutMs,
-      signal: ctx.abortSignal,
+      inFlight: ctx.inFlight,
     });
     ctx.throttle.record(
       result.kind === 'success'

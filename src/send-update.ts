@@ -1,7 +1,7 @@
-import { setMaxListeners } from 'node:events';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { readEchoedOffer } from './compare-offer.js';
 import { redactSecret } from './errors.js';
+import { postJson, type Exchange } from './post-json.js';
 import {
   AUTH_MESSAGE,
   AUTH_STATUSES,
@@ -27,62 +27,79 @@ export type AttemptResult =
   | { kind: 'aborted'; code: 'E_ABORTED'; message: string };
 
 export interface SendContext {
-  /** Full update_offer endpoint. */
-  url: string;
+  /** The update_offer endpoint, split as undici's dispatcher takes it. */
+  origin: string;
+  path: string;
   apiKey: string;
   dispatcher: Dispatcher;
   /** Whole-attempt limit: connect, headers and body together. */
   timeoutMs: number;
-  /** Aborts the attempt at once (second Ctrl-C). */
-  signal: AbortSignal;
+  /** The run's exchanges in flight, aborted together at once (second Ctrl-C). */
+  inFlight: InFlight;
 }
 
 /** Bodies are a few hundred bytes; anything this large is not a CAKE answer. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+class Cancelled extends Error {
+  constructor(readonly why: 'timeout' | 'aborted') {
+    super(why);
+  }
+}
+
+/**
+ * The exchanges in flight, all cancelled when the run's abort signal fires: one listener for the run
+ * rather than one added and removed per request.
+ */
+export interface InFlight {
+  readonly signal: AbortSignal;
+  add(exchange: Exchange): void;
+  delete(exchange: Exchange): void;
+  /** Stops listening on the signal (the run is over). */
+  close(): void;
+}
+
+export function trackInFlight(signal: AbortSignal): InFlight {
+  const exchanges = new Set<Exchange>();
+  const abortAll = () => {
+    for (const exchange of exchanges) exchange.cancel(new Cancelled('aborted'));
+  };
+  signal.addEventListener('abort', abortAll, { once: true });
+  return {
+    signal,
+    add: (exchange) => exchanges.add(exchange),
+    delete: (exchange) => exchanges.delete(exchange),
+    close: () => signal.removeEventListener('abort', abortAll),
+  };
+}
+
 /** Sends one update_offer request and classifies what came back. Never throws. */
 export async function sendUpdate(update: UpdateRequest, context: SendContext): Promise<AttemptResult> {
-  if (context.signal.aborted) return aborted();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), context.timeoutMs);
-  const onAbort = () => controller.abort();
-  // Every request in flight listens on the run's one signal; past 10 Node would warn of a leak.
-  setMaxListeners(0, context.signal);
-  context.signal.addEventListener('abort', onAbort, { once: true });
+  const { inFlight } = context;
+  if (inFlight.signal.aborted) return aborted();
+  const exchange = postJson({
+    dispatcher: context.dispatcher,
+    origin: context.origin,
+    path: context.path,
+    body: JSON.stringify({ api_key: context.apiKey, ...update }),
+    maxBodyBytes: MAX_BODY_BYTES,
+  });
+  const timer = setTimeout(() => exchange.cancel(new Cancelled('timeout')), context.timeoutMs);
+  inFlight.add(exchange);
   try {
-    const response = await request(context.url, {
-      method: 'POST',
-      dispatcher: context.dispatcher,
-      signal: controller.signal,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ api_key: context.apiKey, ...update }),
-    });
-    const text = await readBody(response.body);
-    return classify(response.statusCode, response.headers, text, context.apiKey);
+    const answer = await exchange.answer;
+    return classify(answer.status, answer.headers, answer.text, context.apiKey);
   } catch (error) {
-    if (context.signal.aborted) return aborted();
-    if (controller.signal.aborted) {
-      return retryable('E_TIMEOUT', `no complete answer within ${context.timeoutMs} ms`, undefined);
+    if (error instanceof Cancelled) {
+      return error.why === 'aborted'
+        ? aborted()
+        : retryable('E_TIMEOUT', `no complete answer within ${context.timeoutMs} ms`, undefined);
     }
     return networkFailure(error, context.apiKey);
   } finally {
     clearTimeout(timer);
-    context.signal.removeEventListener('abort', onAbort);
+    inFlight.delete(exchange);
   }
-}
-
-async function readBody(body: Dispatcher.ResponseData['body']): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      return '';
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function classify(

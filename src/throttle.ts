@@ -4,8 +4,8 @@
  * actually accepted, then grow back gradually), so one worker's 429 slows every worker.
  */
 export interface Throttle {
-  /** Resolves when the next request may start. */
-  take(): Promise<void>;
+  /** Undefined when the next request may start now, else a promise that resolves when it may. */
+  take(): Promise<void> | undefined;
   /** Records the outcome of one answered request. */
   record(outcome: 'ok' | 'throttled' | 'other'): void;
   /** Current requests-per-second limit, or undefined when unlimited. */
@@ -72,13 +72,13 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   let peakAccepted = 0;
 
   return {
-    async take() {
+    take() {
       const rate = limit();
-      if (rate === Infinity) return;
+      if (rate === Infinity) return undefined;
       const t = now();
       const slot = Math.max(t, nextSlot);
       nextSlot = slot + 1000 / rate;
-      if (slot > t) await sleep(slot - t);
+      return slot > t ? sleep(slot - t) : undefined;
     },
     record(outcome) {
       const t = now();

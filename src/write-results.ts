@@ -10,8 +10,11 @@ import type { RowOutcome, SourceRow } from './types.js';
 export interface ResultsWriter {
   /** Records a finished row; may arrive out of order. */
   add(source: SourceRow, outcome: RowOutcome): void;
-  /** Resolves when row `seq` may start without the reorder buffer growing past its window. */
-  waitForRoom(seq: number): Promise<void>;
+  /**
+   * Undefined when row `seq` may start now; otherwise a promise that resolves once it may start without
+   * the reorder buffer growing past its window. (Not a resolved promise: this runs for every row.)
+   */
+  waitForRoom(seq: number): Promise<void> | undefined;
   /** Rows written so far (a prefix of the input). */
   readonly written: number;
   close(): void;
@@ -87,9 +90,9 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
         resolve();
       }
     },
-    async waitForRoom(seq) {
-      if (seq - nextSeq < options.window) return;
-      await new Promise<void>((resolve) => (waiter = { seq, resolve }));
+    waitForRoom(seq) {
+      if (seq - nextSeq < options.window) return undefined;
+      return new Promise<void>((resolve) => (waiter = { seq, resolve }));
     },
     get written() {
       return nextSeq;
