@@ -96,3 +96,28 @@ describe('--timeout bounds every attempt', () => {
     expect(sandbox.stats.requests).toBe(32);
   });
 });
+
+describe('an answer too large to be CAKE', () => {
+  it('is cut off at 1 MB, long before --timeout, and retried as a bad response', async () => {
+    // Chunked and endless: without the size cap only the 20 s timeout would end each attempt.
+    const scripted = await startScriptedServer((_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = ' '.repeat(64 * 1024);
+      const timer = setInterval(() => res.write(chunk), 1);
+      res.on('close', () => clearInterval(timer));
+    });
+    server = scripted;
+    dir = await tempDir();
+    const input = await writeCsv(dir, 'offers.csv', payoutCsv(1));
+    const run = await runCli(
+      ['apply', input, '--base-url', scripted.url, '--timeout', '20000', '--max-attempts', '2'],
+      { env: { CAKE_API_KEY: API_KEY } },
+    );
+
+    expect(run.code).toBe(1);
+    const [row] = await readResults(join(dir, 'offers.results.csv'));
+    expect(row).toMatchObject({ status: 'failed', error_code: 'E_BAD_RESPONSE', attempts: '2' });
+    expect(Number(row!.duration_ms)).toBeLessThan(10_000);
+    expect(scripted.requests).toHaveLength(2);
+  });
+});
