@@ -6,7 +6,7 @@ const FORMULA_START = /^'*[=+\-@\t\r]/;
 
 /** Makes a cell safe to open in Excel. Reversible: `restoreCell(protectCell(v)) === v` for every v. */
 export function protectCell(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return value !== '' && FORMULA_START.test(value) ? `'${value}` : value;
 }
 
 /** Undoes protectCell when reading a results file back, so rerun sends exactly what the user wrote. */

@@ -30,15 +30,17 @@ export async function scanInput(options: SourceOptions): Promise<Scan> {
   let total = 0;
   let invalid = 0;
   let carried = 0;
-  for await (const row of source.rows) {
-    total++;
-    if (row.prior?.status === 'updated') {
-      carried++;
-      continue;
+  for await (const rows of source.rows) {
+    for (const row of rows) {
+      total++;
+      if (row.prior?.status === 'updated') {
+        carried++;
+        continue;
+      }
+      const result = validateRow(row.cells, columns);
+      if (result.ok) ids.add(result.request.offer_id, row.row);
+      else invalid++;
     }
-    const result = validateRow(row.cells, columns);
-    if (result.ok) ids.add(result.request.offer_id, row.row);
-    else invalid++;
   }
   const duplicates = ids.finish();
   return {

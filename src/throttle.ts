@@ -45,18 +45,29 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   let lastGrowth = 0;
   let cutCount = 0;
   let nextSlot = 0;
-  // Answers in the current sliding window, as [time, outcome] in arrival order.
-  const window: Array<[number, 'ok' | 'throttled' | 'other']> = [];
+  // Answers in the current sliding window, oldest first: window[head..] (a queue without shift(), which
+  // cost 1.5 µs an answer at 6,000 answers a second).
+  const window = { times: [] as number[], throttled: [] as boolean[], head: 0 };
   let windowThrottled = 0;
+  const windowSize = () => window.times.length - window.head;
+  const clearWindow = () => {
+    window.times.length = window.throttled.length = window.head = 0;
+    windowThrottled = 0;
+  };
 
   function limit(): number {
     return Math.min(ceiling, adaptive);
   }
 
   function trim(t: number): void {
-    while (window.length > MIN_SAMPLE && window[0]![0] < t - WINDOW_MS) {
-      const [, outcome] = window.shift()!;
-      if (outcome === 'throttled') windowThrottled--;
+    while (windowSize() > MIN_SAMPLE && window.times[window.head]! < t - WINDOW_MS) {
+      if (window.throttled[window.head]) windowThrottled--;
+      window.head++;
+    }
+    if (window.head > 4096 && window.head > windowSize()) {
+      window.times.splice(0, window.head);
+      window.throttled.splice(0, window.head);
+      window.head = 0;
     }
   }
 
@@ -82,26 +93,27 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     },
     record(outcome) {
       const t = now();
-      window.push([t, outcome]);
+      window.times.push(t);
+      window.throttled.push(outcome === 'throttled');
       if (outcome === 'throttled') windowThrottled++;
-      if (window.length > 4096) trim(t);
+      if (windowSize() > 4096) trim(t);
       if (outcome !== 'throttled') {
         grow(t);
         return;
       }
       trim(t);
-      if (t - lastCut < COOLDOWN_MS || window.length < MIN_SAMPLE) return;
-      if (windowThrottled / window.length < THROTTLED_SHARE) return;
-      const seconds = Math.max(WINDOW_MS, t - window[0]![0]) / 1000;
-      const accepted = Math.max((window.length - windowThrottled) / seconds, MIN_RATE);
+      const size = windowSize();
+      if (t - lastCut < COOLDOWN_MS || size < MIN_SAMPLE) return;
+      if (windowThrottled / size < THROTTLED_SHARE) return;
+      const seconds = Math.max(WINDOW_MS, t - window.times[window.head]!) / 1000;
+      const accepted = Math.max((size - windowThrottled) / seconds, MIN_RATE);
       peakAccepted = Math.max(peakAccepted, accepted);
       adaptive = Math.max(MIN_RATE, Math.min(adaptive, accepted) * CUT_TO);
       lastCut = t;
       lastGrowth = t;
       cutCount++;
       // Answers to requests sent at the old rate say nothing about the new one.
-      window.length = 0;
-      windowThrottled = 0;
+      clearWindow();
     },
     currentRate() {
       const rate = limit();

@@ -44,7 +44,7 @@ export function csvLine(cells: readonly string[], eol: string): string {
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
     if (i > 0) line += ',';
-    line += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+    if (cell !== '') line += NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
   }
   return line + eol;
 }

@@ -17,11 +17,13 @@ interface Table {
 
 async function read(path: string, delimiter?: string): Promise<Table> {
   const table: Table = { header: [], headerLine: 0, rows: [] };
-  for await (const item of readCsv(path, { delimiter })) {
-    if (item.type === 'header') {
-      table.header = item.columns;
-      table.headerLine = item.line;
-    } else table.rows.push([item.row, item.cells]);
+  for await (const items of readCsv(path, { delimiter })) {
+    for (const item of items) {
+      if (item.type === 'header') {
+        table.header = item.columns;
+        table.headerLine = item.line;
+      } else table.rows.push([item.row, item.cells]);
+    }
   }
   return table;
 }
@@ -39,6 +41,19 @@ async function readError(path: string, delimiter?: string): Promise<FileError> {
   );
   if (error instanceof FileError) return error;
   throw new Error(`expected a FileError, got ${String(error)}`);
+}
+
+/** The rows read before the file is refused, and the refusal. */
+async function readUntilError(path: string): Promise<{ rows: Table['rows']; error: unknown }> {
+  const rows: Table['rows'] = [];
+  try {
+    for await (const items of readCsv(path, { delimiter: undefined })) {
+      for (const item of items) if (item.type === 'row') rows.push([item.row, item.cells]);
+    }
+  } catch (error) {
+    return { rows, error };
+  }
+  return { rows, error: undefined };
 }
 
 describe('readCsv reads the csv-spectrum corpus', () => {
@@ -149,6 +164,21 @@ describe('readCsv numbers each row by the line its record starts on', () => {
     const table = await read(await file(`offer_id,payout\n${'\n'.repeat(1_000_000)}1,1\n`));
     expect(table.rows).toEqual([[1_000_002, ['1', '1']]]);
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('when the 64 KB read chunk boundary falls anywhere in a record, quote or line break', async () => {
+    const header = 'offer_id,name,note\r\n';
+    const sample = '2,"a ""b""\r\nc",x\r\n3,y,"z"\r\r\n4,"",w';
+    for (let cut = 0; cut <= sample.length; cut++) {
+      const filler = 'f'.repeat(64 * 1024 - header.length - '1,,\r\n'.length - cut);
+      const table = await read(await file(`${header}1,${filler},\r\n${sample}`));
+      expect(table.rows).toEqual([
+        [2, ['1', filler, '']],
+        [3, ['2', 'a "b"\r\nc', 'x']],
+        [5, ['3', 'y', 'z']],
+        [7, ['4', '', 'w']],
+      ]);
+    }
   });
 
   it('reads ragged rows (Excel drops trailing empty cells) as fast as even ones', async () => {
@@ -298,6 +328,26 @@ describe('readCsv refuses, naming the file and line', () => {
     expect(error).toMatchObject({ code, file: path, line });
     expect(error.message.startsWith(`${path}${line === undefined ? '' : `:${line}`}: `)).toBe(true);
     expect(error.message).not.toMatch(/\n/);
+  });
+
+  it('after every row before the broken record, in order, across read chunks', async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => `${i + 1},"name\n${i + 1}"`);
+    const path = await file(`offer_id,name\n${rows.join('\n')}\n10001,"never closed\n10002,x\n`);
+    const { rows: read, error } = await readUntilError(path);
+    expect(read).toHaveLength(10_000);
+    expect(read.at(-1)).toEqual([20_000, ['10000', 'name\n10000']]);
+    expect(error).toMatchObject({ code: 'E_UNCLOSED_QUOTE', line: 20_002 });
+  });
+
+  it('a record over 1 MB only after the rows before it, even on the same read chunk', async () => {
+    const { rows, error } = await readUntilError(
+      await file(`offer_id,name\n1,a\n2,b\n3${','.repeat(2_000_000)}\n4,c\n`),
+    );
+    expect(rows).toEqual([
+      [2, ['1', 'a']],
+      [3, ['2', 'b']],
+    ]);
+    expect(error).toMatchObject({ code: 'E_RECORD_TOO_LARGE', line: 4 });
   });
 
   it('an unclosed quote in a file of CR line endings at its own line', async () => {
