@@ -6,15 +6,10 @@ export type { Logger };
  * Paths redacted from every log line. The key travels in the request body, so bodies are covered as well
  * as headers; cake-bulk never logs a body with the key in it, this is the second line of defence.
  * Exact paths only: wildcards (`*.api_key`) made redaction walk every line, ~2 µs each on the per-row path.
+ * Not `request.api_key`: a dry run logs each row's `request`, redacting it copied the object (~0.7 µs a
+ * row), and an UpdateRequest cannot hold the key: validateRow builds it from the known columns only.
  */
-export const REDACT_PATHS = [
-  'api_key',
-  'apiKey',
-  'body.api_key',
-  'request.api_key',
-  'headers.authorization',
-  'options.apiKey',
-];
+export const REDACT_PATHS = ['api_key', 'apiKey', 'body.api_key', 'headers.authorization', 'options.apiKey'];
 
 /**
  * A JSON-lines file logger. Lines are gathered into 4 KB writes, made synchronously: an asynchronous

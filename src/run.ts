@@ -58,7 +58,7 @@ const stopCode = (reason: StopReason) => `E_STOPPED_${reason.toUpperCase()}`;
 export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const o = resolveOptions(options);
   const started = performance.now();
-  const scan = await scanInput(o);
+  const scan = await scanInput(o, !o.dryRun);
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -102,7 +102,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   let carried = 0;
   let retries = 0;
   let stopped: StopReason | undefined;
-  const sendable = scan.total - scan.carried - scan.invalid - (resumed?.size ?? 0);
+  const sendable = scan.total - scan.carried - (scan.invalid ?? 0) - (resumed?.size ?? 0);
   const retryBudget = o.retryBudget ?? Math.max(100, sendable);
   const breaker = createCircuitBreaker(o.breakerThreshold);
   const now = options.now ?? (() => performance.now());
@@ -116,7 +116,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const throttle = createThrottle({ rate: o.rate, now, sleep: (ms) => sleep(ms, haltSignal) });
   const neverAborted = new AbortController().signal;
   const inFlight = trackInFlight(options.abortSignal ?? neverAborted);
-  const blocked = scan.invalid > 0 && !o.skipInvalid && !o.dryRun;
+  const blocked = (scan.invalid ?? 0) > 0 && !o.skipInvalid && !o.dryRun;
 
   const stopNow = (): StopReason | undefined => {
     if (!stopped && options.abortSignal?.aborted) stopped = 'aborted';
@@ -192,7 +192,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
       options.onDryRunRequest?.(row.row, validation.request);
       record(row, ended('dry_run'), false, validation.request);
     } else if (blocked) {
-      const message = `not sent: ${scan.invalid} row(s) in the file are invalid; fix them or pass --skip-invalid`;
+      const message = `not sent: ${scan.invalid ?? 0} row(s) in the file are invalid; fix them or pass --skip-invalid`;
       record(row, ended('skipped', 'E_FILE_HAS_INVALID_ROWS', message), true);
     } else if (stopNow() || breaker.open) {
       if (!stopped && breaker.open) stopped = 'circuit';

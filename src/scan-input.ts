@@ -2,15 +2,18 @@ import { createHash } from 'node:crypto';
 import { resolveColumns, type ColumnMap } from './columns.js';
 import { createDuplicateIndex } from './duplicate-ids.js';
 import { openSource, type SourceOptions } from './read-source.js';
-import { validateRow } from './validate-row.js';
+import { parseOfferId, validateRow } from './validate-row.js';
 
 /** What the first pass learns before anything is sent. */
 export interface Scan {
   columns: ColumnMap;
   /** Data rows in the file. */
   total: number;
-  /** Rows that will be invalid (field errors and duplicate offer ids), not counting carried-over rows. */
-  invalid: number;
+  /**
+   * Rows that will be invalid (field errors and duplicate offer ids), not counting carried-over rows;
+   * undefined when the scan did not validate.
+   */
+  invalid: number | undefined;
   /** Rows a rerun carries over because they were already updated. */
   carried: number;
   /** Row -> other rows with the same offer id. */
@@ -19,10 +22,12 @@ export interface Scan {
 }
 
 /**
- * Reads the whole input once, validating every row, so a structural error anywhere stops the run before
- * the first request and duplicate offer ids are known up front. Keeps only a few bytes per row.
+ * Reads the whole input once, so a structural error anywhere stops the run before the first request (or
+ * the first results line) and duplicate offer ids are known up front. Keeps only a few bytes per row.
+ * With `validate`, every row is validated too, so a run can refuse to send anything from a file with an
+ * invalid row; a dry run validates each row in its one full pass anyway and skips this.
  */
-export async function scanInput(options: SourceOptions): Promise<Scan> {
+export async function scanInput(options: SourceOptions, validate: boolean): Promise<Scan> {
   const hash = createHash('sha256');
   const source = await openSource({ ...options, hash });
   const columns = resolveColumns(source.columns, options.input, source.headerLine);
@@ -37,18 +42,21 @@ export async function scanInput(options: SourceOptions): Promise<Scan> {
         carried++;
         continue;
       }
-      const result = validateRow(row.cells, columns);
-      if (result.ok) ids.add(result.request.offer_id, row.row);
-      else invalid++;
+      const valid = validate && validateRow(row.cells, columns).ok;
+      if (validate && !valid) invalid++;
+      // Any row naming a valid offer id counts, whatever else is wrong with it: two rows for one offer
+      // are ambiguous even while one of them cannot be sent.
+      const id = parseOfferId(row.cells[columns.offerId] ?? '');
+      if (id !== undefined) ids.add(id, row.row, valid);
     }
   }
   const duplicates = ids.finish();
   return {
     columns,
     total,
-    invalid: invalid + duplicates.size,
+    invalid: validate ? invalid + duplicates.otherwiseValid : undefined,
     carried,
-    duplicates,
+    duplicates: duplicates.rows,
     sha256: hash.digest('hex'),
   };
 }

@@ -26,13 +26,19 @@ function field<T>(code: string, column: string, check: (raw: string) => Check<T>
   });
 }
 
-function checkOfferId(raw: string): Check<number> {
+/** The offer id a cell holds, or undefined when it is not a valid one (checkOfferId says why). */
+export function parseOfferId(raw: string): number | undefined {
   const value = raw.trim();
-  if (/^\d+$/.test(value)) {
-    const id = Number(value);
-    if (id >= 1 && id <= MAX_OFFER_ID) return { value: id };
-    return { problem: `must be a whole number from 1 to ${MAX_OFFER_ID}` };
-  }
+  if (!/^\d+$/.test(value)) return undefined;
+  const id = Number(value);
+  return id >= 1 && id <= MAX_OFFER_ID ? id : undefined;
+}
+
+function checkOfferId(raw: string): Check<number> {
+  const id = parseOfferId(raw);
+  if (id !== undefined) return { value: id };
+  const value = raw.trim();
+  if (/^\d+$/.test(value)) return { problem: `must be a whole number from 1 to ${MAX_OFFER_ID}` };
   if (/^\d+(?:[.,]\d+)?e\+?\d+$/i.test(value)) {
     return {
       problem:

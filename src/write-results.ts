@@ -76,8 +76,13 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
   return {
     add(source, outcome) {
       if (closed) return;
-      pending.set(source.seq, csvLine(resultRecord(source, outcome), eol));
-      for (let record = pending.get(nextSeq); record; record = pending.get(nextSeq)) {
+      const line = csvLine(resultRecord(source, outcome), eol);
+      // In order (always in a dry run, mostly when sending): straight out, no trip through the Map.
+      if (source.seq === nextSeq) {
+        ready.push(line);
+        nextSeq++;
+      } else pending.set(source.seq, line);
+      for (let record = pending.get(nextSeq); record !== undefined; record = pending.get(nextSeq)) {
         pending.delete(nextSeq);
         ready.push(record);
         nextSeq++;

@@ -346,6 +346,43 @@ describe.concurrent('invalid rows', () => {
     expect(s.store.updates.has(401)).toBe(false);
     expect(s.stats.requests).toBe(2);
   });
+
+  it('flags a duplicate even when its twin is invalid for another reason, and the dry run says the same', async (ctx) => {
+    const s = await sandbox(ctx);
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'twins.csv', 'offer_id,payout\n701,1.5\n702,2\n701,abc\n');
+    const dry = await runCli(['apply', input, '--dry-run', '--json']);
+    const run = await apply(s, input, '--skip-invalid', '--json');
+
+    const expected = [
+      ['2', 'invalid', 'E_DUPLICATE_OFFER_ID'],
+      ['3', 'updated', ''],
+      ['4', 'invalid', 'E_PAYOUT'],
+    ];
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ updated: 1, invalid: 2 });
+    const rows = await readResults(resultsOf(input));
+    expect(rows.map((r) => [r.row, r.status, r.error_code])).toEqual(expected);
+    expect(rows[0]!.error).toMatch(/offer_id 701 is also on row 4/);
+    expect(s.store.updates.has(701)).toBe(false);
+    expect(dry.code).toBe(1);
+    const dryRows = await readResults(join(dir, 'twins.dry-run.results.csv'));
+    expect(dryRows.map((r) => [r.row, r.status, r.error_code])).toEqual(
+      expected.map(([row, status, code]) => [row, status === 'updated' ? 'dry_run' : status, code]),
+    );
+  });
+
+  it('without --skip-invalid counts a row invalid only through its duplicate once in the refusal', async (ctx) => {
+    const s = await sandbox(ctx);
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'twins.csv', 'offer_id,payout\n701,1.5\n702,2\n701,abc\n');
+    const run = await apply(s, input);
+    expect(run.code).toBe(1);
+    const rows = await readResults(resultsOf(input));
+    expect(rows[1]).toMatchObject({ status: 'skipped', error_code: 'E_FILE_HAS_INVALID_ROWS' });
+    expect(rows[1]!.error).toMatch(/^not sent: 2 row\(s\) in the file are invalid/);
+    expect(s.stats.requests).toBe(0);
+  });
 });
 
 describe.concurrent('row numbers', () => {
