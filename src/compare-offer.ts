@@ -35,6 +35,8 @@ export function findMismatches(request: UpdateRequest, echoed: ResultOffer): str
 }
 
 function sameValue(field: string, sent: string | number, got: string): boolean {
+  // The server usually echoes exactly what it was sent; only a different spelling needs a closer look.
+  if (got === String(sent)) return true;
   switch (field) {
     case 'payout':
     case 'revenue':

@@ -33,28 +33,29 @@ export function createDuplicateIndex(): DuplicateIndex {
       size++;
     },
     finish() {
-      const order = new Uint32Array(size);
-      for (let i = 0; i < size; i++) order[i] = i;
-      const idsView = ids;
-      order.sort((a, b) => idsView[a]! - idsView[b]! || a - b);
-      const duplicates = new Map<number, number[]>();
+      // Which ids repeat: sort a copy of the ids alone (native numeric sort, in place, no comparator), so
+      // the only extra memory is that copy; a repeated id is rare, so the Set is small.
+      const sorted = ids.slice(0, size).sort();
+      const repeated = new Set<number>();
+      for (let i = 1; i < size; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]!);
+      // Then each repeated id's rows, in input order.
+      const groups = new Map<number, number[]>();
       let otherwiseValid = 0;
-      for (let start = 0; start < size;) {
-        let end = start + 1;
-        while (end < size && idsView[order[end]!] === idsView[order[start]!]) end++;
-        if (end - start > 1) {
-          const group: number[] = [];
-          for (let k = start; k < end; k++) {
-            group.push(rows[order[k]!]!);
-            otherwiseValid += valid[order[k]!]!;
-          }
-          for (const row of group)
-            duplicates.set(
-              row,
-              group.filter((other) => other !== row),
-            );
-        }
-        start = end;
+      for (let i = 0; i < size; i++) {
+        const id = ids[i]!;
+        if (!repeated.has(id)) continue;
+        let group = groups.get(id);
+        if (!group) groups.set(id, (group = []));
+        group.push(rows[i]!);
+        otherwiseValid += valid[i]!;
+      }
+      const duplicates = new Map<number, number[]>();
+      for (const group of groups.values()) {
+        for (const row of group)
+          duplicates.set(
+            row,
+            group.filter((other) => other !== row),
+          );
       }
       return { rows: duplicates, otherwiseValid };
     },
