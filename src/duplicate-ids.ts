@@ -15,39 +15,55 @@ export interface Duplicates {
   otherwiseValid: number;
 }
 
+/** Rows per block: the index grows a block at a time, never copying what it holds (no 2x moment). */
+const BLOCK = 65_536;
+
+interface Block {
+  ids: Uint32Array;
+  rows: Uint32Array;
+  valid: Uint8Array;
+}
+
 export function createDuplicateIndex(): DuplicateIndex {
-  let ids: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
-  let rows: Uint32Array<ArrayBuffer> = new Uint32Array(1024);
-  let valid: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
+  const blocks: Block[] = [];
   let size = 0;
+  const at = (i: number) => ({ block: blocks[Math.floor(i / BLOCK)]!, j: i % BLOCK });
   return {
     add(offerId, row, isValid) {
-      if (size === ids.length) {
-        ids = grow(ids, Uint32Array);
-        rows = grow(rows, Uint32Array);
-        valid = grow(valid, Uint8Array);
+      if (size % BLOCK === 0) {
+        blocks.push({
+          ids: new Uint32Array(BLOCK),
+          rows: new Uint32Array(BLOCK),
+          valid: new Uint8Array(BLOCK),
+        });
       }
-      ids[size] = offerId;
-      rows[size] = row;
-      valid[size] = isValid ? 1 : 0;
+      const { block, j } = at(size);
+      block.ids[j] = offerId;
+      block.rows[j] = row;
+      block.valid[j] = isValid ? 1 : 0;
       size++;
     },
     finish() {
       // Which ids repeat: sort a copy of the ids alone (native numeric sort, in place, no comparator), so
       // the only extra memory is that copy; a repeated id is rare, so the Set is small.
-      const sorted = ids.slice(0, size).sort();
+      const sorted = new Uint32Array(size);
+      blocks.forEach((block, k) =>
+        sorted.set(block.ids.subarray(0, Math.min(BLOCK, size - k * BLOCK)), k * BLOCK),
+      );
+      sorted.sort();
       const repeated = new Set<number>();
       for (let i = 1; i < size; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]!);
       // Then each repeated id's rows, in input order.
       const groups = new Map<number, number[]>();
       let otherwiseValid = 0;
       for (let i = 0; i < size; i++) {
-        const id = ids[i]!;
+        const { block, j } = at(i);
+        const id = block.ids[j]!;
         if (!repeated.has(id)) continue;
         let group = groups.get(id);
         if (!group) groups.set(id, (group = []));
-        group.push(rows[i]!);
-        otherwiseValid += valid[i]!;
+        group.push(block.rows[j]!);
+        otherwiseValid += block.valid[j]!;
       }
       const duplicates = new Map<number, number[]>();
       for (const group of groups.values()) {
@@ -60,13 +76,4 @@ export function createDuplicateIndex(): DuplicateIndex {
       return { rows: duplicates, otherwiseValid };
     },
   };
-}
-
-function grow<T extends Uint32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(
-  array: T,
-  Type: new (length: number) => T,
-): T {
-  const next = new Type(array.length * 2);
-  next.set(array);
-  return next;
 }

@@ -37,6 +37,19 @@ describe('the duplicate-id index', () => {
     );
   });
 
+  it('finds repeats across its 65,536-row blocks', () => {
+    const entries: Array<[number, number, boolean]> = [];
+    for (let i = 0; i < 200_000; i++) entries.push([1_000_000 + i, i + 2, i % 3 !== 0]);
+    // Repeats of ids from the first block, in the second and the last.
+    entries.push([1_000_005, 200_002, true], [1_000_070, 200_003, true]);
+    entries[70_000] = [1_000_005, 70_002, true];
+    const index = createDuplicateIndex();
+    for (const [id, row, valid] of entries) index.add(id, row, valid);
+    const found = index.finish();
+    expect(found).toEqual(naive(entries));
+    expect(found.rows.get(7)).toEqual([70_002, 200_002]);
+  });
+
   it('handles ids up to the largest offer id', () => {
     const index = createDuplicateIndex();
     index.add(2_147_483_647, 2, true);
