@@ -347,10 +347,13 @@ describe.concurrent('invalid rows', () => {
     expect(s.stats.requests).toBe(2);
   });
 
+  /** Offer 701 twice; its second row also has a bad payout. */
+  const twins = 'offer_id,payout\n701,1.5\n702,2\n701,abc\n';
+
   it('flags a duplicate even when its twin is invalid for another reason, and the dry run says the same', async (ctx) => {
     const s = await sandbox(ctx);
     const dir = await tempDir();
-    const input = await writeCsv(dir, 'twins.csv', 'offer_id,payout\n701,1.5\n702,2\n701,abc\n');
+    const input = await writeCsv(dir, 'twins.csv', twins);
     const dry = await runCli(['apply', input, '--dry-run', '--json']);
     const run = await apply(s, input, '--skip-invalid', '--json');
 
@@ -375,7 +378,7 @@ describe.concurrent('invalid rows', () => {
   it('without --skip-invalid counts a row invalid only through its duplicate once in the refusal', async (ctx) => {
     const s = await sandbox(ctx);
     const dir = await tempDir();
-    const input = await writeCsv(dir, 'twins.csv', 'offer_id,payout\n701,1.5\n702,2\n701,abc\n');
+    const input = await writeCsv(dir, 'twins.csv', twins);
     const run = await apply(s, input);
     expect(run.code).toBe(1);
     const rows = await readResults(resultsOf(input));
