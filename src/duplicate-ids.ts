@@ -27,7 +27,8 @@ interface Block {
 export function createDuplicateIndex(): DuplicateIndex {
   const blocks: Block[] = [];
   let size = 0;
-  const at = (i: number) => ({ block: blocks[Math.floor(i / BLOCK)]!, j: i % BLOCK });
+  /** Entries in use in block k (all but the last are full). */
+  const filled = (k: number) => Math.min(BLOCK, size - k * BLOCK);
   return {
     add(offerId, row, isValid) {
       if (size % BLOCK === 0) {
@@ -37,7 +38,8 @@ export function createDuplicateIndex(): DuplicateIndex {
           valid: new Uint8Array(BLOCK),
         });
       }
-      const { block, j } = at(size);
+      const block = blocks[blocks.length - 1]!;
+      const j = size % BLOCK;
       block.ids[j] = offerId;
       block.rows[j] = row;
       block.valid[j] = isValid ? 1 : 0;
@@ -47,24 +49,23 @@ export function createDuplicateIndex(): DuplicateIndex {
       // Which ids repeat: sort a copy of the ids alone (native numeric sort, in place, no comparator), so
       // the only extra memory is that copy; a repeated id is rare, so the Set is small.
       const sorted = new Uint32Array(size);
-      blocks.forEach((block, k) =>
-        sorted.set(block.ids.subarray(0, Math.min(BLOCK, size - k * BLOCK)), k * BLOCK),
-      );
+      blocks.forEach((block, k) => sorted.set(block.ids.subarray(0, filled(k)), k * BLOCK));
       sorted.sort();
       const repeated = new Set<number>();
       for (let i = 1; i < size; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]!);
       // Then each repeated id's rows, in input order.
       const groups = new Map<number, number[]>();
       let otherwiseValid = 0;
-      for (let i = 0; i < size; i++) {
-        const { block, j } = at(i);
-        const id = block.ids[j]!;
-        if (!repeated.has(id)) continue;
-        let group = groups.get(id);
-        if (!group) groups.set(id, (group = []));
-        group.push(block.rows[j]!);
-        otherwiseValid += block.valid[j]!;
-      }
+      blocks.forEach((block, k) => {
+        for (let j = 0; j < filled(k); j++) {
+          const id = block.ids[j]!;
+          if (!repeated.has(id)) continue;
+          let group = groups.get(id);
+          if (!group) groups.set(id, (group = []));
+          group.push(block.rows[j]!);
+          otherwiseValid += block.valid[j]!;
+        }
+      });
       const duplicates = new Map<number, number[]>();
       for (const group of groups.values()) {
         for (const row of group)
