@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { OutputError } from './errors.js';
+import { createLineFile } from './line-file.js';
 import type { RowOutcome } from './types.js';
 
 /**
@@ -27,7 +28,6 @@ export interface JournalEntry {
   outcome: RowOutcome;
 }
 
-const FLUSH_ENTRIES = 256;
 const FLUSH_MS = 100;
 /**
  * Writes reach the file at once (a killed process loses nothing written); syncing to disk, which only a
@@ -61,45 +61,33 @@ export function createJournal(
   if (mode !== 'append') writeSync(fd, `${JSON.stringify(header)}\n`);
   // A killed run may have left a torn last line; start on a fresh one so it cannot swallow the next entry.
   else writeSync(fd, '\n');
-  let buffer: string[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
   let syncedAt = performance.now();
-
-  function flush(): void {
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (buffer.length === 0 || closed) return;
-    const text = buffer.join('');
-    buffer = [];
-    writeSync(fd, text);
-    if (performance.now() - syncedAt >= SYNC_MS) sync();
-  }
-
-  function sync(): void {
+  const sync = () => {
     fdatasyncSync(fd);
     syncedAt = performance.now();
-  }
+  };
+  const file = createLineFile(fd, {
+    maxDelayMs: FLUSH_MS,
+    afterWrite: () => {
+      if (performance.now() - syncedAt >= SYNC_MS) sync();
+    },
+  });
+  let closed = false;
 
   return {
     append(seq, row, outcome) {
-      if (closed) return;
       const { status, errorCode, error, httpStatus, attempts, durationMs, offer } = outcome;
-      buffer.push(
+      file.write(
         `${JSON.stringify({ seq, row, status, code: errorCode, error, http: httpStatus, attempts, ms: durationMs, offer })}\n`,
       );
-      if (buffer.length >= FLUSH_ENTRIES) flush();
-      else if (!timer) timer = setTimeout(flush, FLUSH_MS);
     },
-    flush,
+    flush: () => file.flush(),
     close(remove) {
       if (closed) return;
-      flush();
-      if (!remove) sync();
       closed = true;
-      closeSync(fd);
+      file.flush();
+      if (!remove) sync();
+      file.close();
       if (remove) unlinkSync(path);
     },
   };

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { createCircuitBreaker } from './circuit-breaker.js';
-import { journalPath } from './journal.js';
+import { journalPath, type Journal } from './journal.js';
 import { loadResume, openJournal } from './resume.js';
-import { createFileLogger, createSilentLogger, flushLogger, type Logger } from './logger.js';
+import { createSilentLogger, openFileLogger, type Logger } from './logger.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { createPool } from './pool.js';
 import { openSource } from './read-source.js';
@@ -13,7 +13,7 @@ import { trackInFlight } from './send-update.js';
 import { createThrottle } from './throttle.js';
 import type { RowOutcome, RowStatus, SourceRow, UpdateRequest } from './types.js';
 import { validateRow } from './validate-row.js';
-import { createResultsWriter } from './write-results.js';
+import { createResultsWriter, type ResultsWriter } from './write-results.js';
 
 /** Why a run stopped before reaching the end of the file. */
 export type StopReason = 'interrupted' | 'aborted' | 'auth' | 'circuit';
@@ -72,16 +72,23 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
 
   const resumed = o.resume ? loadResume(o, scan) : undefined;
-  const ownLogger = !options.logger && o.log !== false;
-  const logger: Logger = options.logger ?? (o.log === false ? createSilentLogger() : createFileLogger(o.log));
-  const writer = createResultsWriter({
-    path: o.out,
-    inputColumns: scan.columns.names,
-    excel: o.excel,
-    overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
-    window: o.reorderWindow,
-  });
-  const journal = o.dryRun ? undefined : openJournal(o, scan, resumed !== undefined);
+  const ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
+  const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
+  let writer: ResultsWriter;
+  let journal: Journal | undefined;
+  try {
+    writer = createResultsWriter({
+      path: o.out,
+      inputColumns: scan.columns.names,
+      excel: o.excel,
+      overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
+      window: o.reorderWindow,
+    });
+    journal = o.dryRun ? undefined : openJournal(o, scan, resumed !== undefined);
+  } catch (error) {
+    ownLog?.close();
+    throw error;
+  }
   const ownDispatcher = !options.dispatcher && !o.dryRun;
   // A dry run sends nothing, so it gets no HTTP client at all (undici is not even loaded: ~20 MB).
   const dispatcher = o.dryRun ? undefined : (options.dispatcher ?? (await createAgent(o)));
@@ -225,6 +232,10 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     await pool.drain();
     if (!stopped && breaker.open) stopped = 'circuit';
     reachedEnd = true;
+  } catch (error) {
+    // What was logged before the failure still reaches the file.
+    ownLog?.close();
+    throw error;
   } finally {
     clearInterval(progress);
     await pool.drain().catch(() => undefined);
@@ -250,7 +261,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     warnings,
   };
   logger.info({ event: 'run_end', ...result, warnings: undefined });
-  if (ownLogger) await flushLogger(logger);
+  ownLog?.close();
   return result;
 }
 

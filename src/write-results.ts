@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { fsyncSync, openSync, writeSync } from 'node:fs';
 import { OutputError } from './errors.js';
+import { createLineFile } from './line-file.js';
 import { resultHeader, resultRecord } from './result-columns.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
@@ -31,7 +32,6 @@ export interface ResultsWriterOptions {
   window: number;
 }
 
-const FLUSH_LINES = 512;
 const FLUSH_MS = 200;
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -53,25 +53,13 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
   const fd = openOutput(options.path, options.overwrite);
   const eol = options.excel ? '\r\n' : '\n';
   const pending = new Map<number, string>();
-  let ready: string[] = [];
   let nextSeq = 0;
   let waiter: { seq: number; resolve: () => void } | undefined;
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   if (options.excel) writeSync(fd, '\ufeff');
   writeSync(fd, csvLine(resultHeader(options.inputColumns), eol));
-
-  function flush(): void {
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (ready.length === 0) return;
-    const text = ready.join('');
-    ready = [];
-    writeSync(fd, text);
-  }
+  const file = createLineFile(fd, { maxDelayMs: FLUSH_MS });
 
   return {
     add(source, outcome) {
@@ -79,16 +67,14 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
       const line = csvLine(resultRecord(source, outcome), eol);
       // In order (always in a dry run, mostly when sending): straight out, no trip through the Map.
       if (source.seq === nextSeq) {
-        ready.push(line);
+        file.write(line);
         nextSeq++;
       } else pending.set(source.seq, line);
       for (let record = pending.get(nextSeq); record !== undefined; record = pending.get(nextSeq)) {
         pending.delete(nextSeq);
-        ready.push(record);
+        file.write(record);
         nextSeq++;
       }
-      if (ready.length >= FLUSH_LINES) flush();
-      else if (ready.length > 0 && !timer) timer = setTimeout(flush, FLUSH_MS);
       if (waiter && waiter.seq - nextSeq < options.window) {
         const { resolve } = waiter;
         waiter = undefined;
@@ -104,10 +90,10 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
     },
     close() {
       if (closed) return;
-      flush();
       closed = true;
+      file.flush();
       fsyncSync(fd);
-      closeSync(fd);
+      file.close();
     },
   };
 }
