@@ -181,6 +181,21 @@ describe('readCsv numbers each row by the line its record starts on', () => {
     }
   });
 
+  it('when a 16 KB tokenizing slice ends at any line feed: inside quotes, after CR, between rows', async () => {
+    const header = 'offer_id,name,note\n';
+    const sample = '2,"a\nb\r\nc",é\r\n3,"🎉\n",z\n4,x,y\n';
+    for (let shift = 0; shift <= sample.length + 2; shift++) {
+      const filler = 'f'.repeat(16 * 1024 - header.length - '1,,\n'.length - shift);
+      const table = await read(await file(`${header}1,${filler},\n${sample}`));
+      expect(table.rows).toEqual([
+        [2, ['1', filler, '']],
+        [3, ['2', 'a\nb\r\nc', 'é']],
+        [6, ['3', '🎉\n', 'z']],
+        [8, ['4', 'x', 'y']],
+      ]);
+    }
+  });
+
   it('reads ragged rows (Excel drops trailing empty cells) as fast as even ones', async () => {
     const rows = (cells: (i: number) => string) =>
       ['offer_id,payout,offer_name', ...Array.from({ length: 50_000 }, (_, i) => cells(i))].join('\n');
