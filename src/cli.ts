@@ -87,6 +87,11 @@ function addRunOptions(command: Command, withDryRun: boolean): Command {
 
 async function runCommand(mode: 'apply' | 'rerun', input: string, flags: RunFlags): Promise<number> {
   const dryRun = flags.dryRun ?? false;
+  // A dry run keeps nothing alive from one row to the next, so V8's young generation can stay at its first
+  // size: growing it (to 32 MB) was most of what a 1,000,000-row dry run used beyond a 10,000-row one
+  // (120 vs 80 MB RSS; 94 MB with this, CPU unchanged). Not when sending: rows in flight outlive a small
+  // young generation, and the bench measured ~10% more CPU a row.
+  if (dryRun) setFlagsFromString('--semi-space-growth-factor=1');
   const apiKey = readApiKey(flags.apiKeyFile);
   const stop = new AbortController();
   const abort = new AbortController();

@@ -291,4 +291,16 @@ describe('runBulk rejects run-level problems', () => {
     expect(s.stats.requests).toBe(2);
     await expect(runBulk(base(s.url, path, { force: true }))).resolves.toMatchObject({ updated: 2 });
   });
+
+  it('with an OutputError naming a log file it cannot create, before any request', async () => {
+    const s = await sandbox();
+    const { path } = await input(payoutCsv(2));
+    // A directory cannot be made under a file.
+    const log = join(path, 'run.log.jsonl');
+    const error = await runBulk(base(s.url, path, { log })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputError);
+    expect(error).toMatchObject({ code: 'E_OUTPUT' });
+    expect((error as Error).message).toContain(`cannot write ${log}`);
+    expect(s.stats.connections).toBe(0);
+  });
 });
