@@ -1,0 +1,61 @@
+// The floor a client can reach: a bare undici `dispatch` loop, C requests in flight, no validation, retry or
+// per-row record. README compares cake-bulk's 50 ms figures with it.
+//   node dist/cli.js sandbox --port 4556 --latency 50 &   (CAKE_API_KEY=sandbox-key)
+//   node bench/bare-client.mjs http://127.0.0.1:4556 20000 64 50
+import { Agent } from 'undici';
+
+const [origin = 'http://127.0.0.1:4556', n = '20000', c = '64', latency = '50'] = process.argv.slice(2);
+const N = Number(n);
+const C = Number(c);
+const agent = new Agent({ connections: C });
+
+function post(body) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    agent.dispatch(
+      {
+        origin,
+        path: '/api/2/update_offer.json',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      },
+      {
+        onRequestStart() {},
+        onResponseStart() {},
+        onResponseData(_controller, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          resolve(Buffer.concat(chunks).toString());
+        },
+        onResponseError(_controller, error) {
+          reject(error);
+        },
+      },
+    );
+  });
+}
+
+let next = 0;
+const started = performance.now();
+async function worker() {
+  while (next < N) {
+    const i = next++;
+    const answer = await post(
+      JSON.stringify({
+        api_key: process.env.CAKE_API_KEY ?? 'sandbox-key',
+        offer_id: 100000 + i,
+        payout: 1.5,
+      }),
+    );
+    if (!answer.includes('"Success"')) throw new Error(answer);
+  }
+}
+await Promise.all(Array.from({ length: C }, worker));
+const seconds = (performance.now() - started) / 1000;
+const bound = C / (Number(latency) / 1000);
+console.log(
+  `${N} requests, C=${C}: ${(N / seconds).toFixed(0)}/s = ${((100 * N) / seconds / bound).toFixed(1)}% of C/L`,
+);
+await agent.close();
