@@ -42,12 +42,12 @@ export async function scanInput(options: SourceOptions, validate: boolean): Prom
         carried++;
         continue;
       }
-      const valid = validate && validateRow(row.cells, columns).ok;
-      if (validate && !valid) invalid++;
+      const result = validate ? validateRow(row.cells, columns) : undefined;
+      if (result && !result.ok) invalid++;
       // Any row naming a valid offer id counts, whatever else is wrong with it: two rows for one offer
-      // are ambiguous even while one of them cannot be sent.
-      const id = parseOfferId(row.cells[columns.offerId] ?? '');
-      if (id !== undefined) ids.add(id, row.row, valid);
+      // are ambiguous even while one of them cannot be sent. A valid row's id is already parsed.
+      const id = result?.ok ? result.request.offer_id : parseOfferId(row.cells[columns.offerId] ?? '');
+      if (id !== undefined) ids.add(id, row.row, result?.ok ?? false);
     }
   }
   const duplicates = ids.finish();
