@@ -15,9 +15,18 @@ export type { Logger };
  */
 export const REDACT_PATHS = ['api_key', 'apiKey', 'body.api_key', 'headers.authorization', 'options.apiKey'];
 
+/** Writes one info line with these fields. */
+export type LogLine = (fields: Record<string, unknown>) => void;
+
 /** A logger writing to a file of its own, and the way to close that file. */
 export interface FileLogger {
   logger: Logger;
+  /**
+   * The per-row lines, shaped as pino writes them (level, time, then the fields) but serialized by one
+   * `JSON.stringify`: pino's work per field was ~1.3 µs of a row line's 2.6, a sixth of a dry run.
+   * Nothing is redacted, so only for fields that cannot hold the key (row numbers, statuses, requests).
+   */
+  line: LogLine;
   /** Writes what is buffered and closes the file. */
   close(): void;
 }
@@ -56,8 +65,16 @@ export function openFileLogger(path: string): FileLogger {
     },
     destination,
   );
-  return { logger, close: () => file.close() };
+  const line: LogLine = (fields) =>
+    file.write(`{"level":"info"${isoTimeCached()},${JSON.stringify(fields).slice(1)}\n`);
+  return { logger, line, close: () => file.close() };
 }
+
+/** Row lines through a logger the caller gave: every line then goes through pino, redaction included. */
+export const linesVia =
+  (logger: Logger): LogLine =>
+  (fields) =>
+    logger.info(fields);
 
 let stampedAt = -1;
 let stamp = '';

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { journalPath, type Journal } from './journal.js';
 import { loadResume, openJournal } from './resume.js';
-import { createSilentLogger, openFileLogger, type Logger } from './logger.js';
+import { createSilentLogger, linesVia, openFileLogger, type LogLine, type Logger } from './logger.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { createPool } from './pool.js';
 import { openSource } from './read-source.js';
@@ -74,6 +74,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const resumed = o.resume ? loadResume(o, scan) : undefined;
   const ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
   const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
+  const logLine: LogLine = ownLog?.line ?? linesVia(logger);
   let writer: ResultsWriter;
   let journal: Journal | undefined;
   try {
@@ -140,7 +141,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           maxAttempts: o.maxAttempts,
           backoff: o.backoff,
           throttle,
-          logger,
+          log: logLine,
           sleep,
           random: options.random ?? Math.random,
           now,
@@ -160,7 +161,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
     counts[outcome.status]++;
     writer.add(source, outcome);
     if (journaled) journal?.append(source.seq, source.row, outcome);
-    logger.info({
+    logLine({
       event: 'row',
       row: source.row,
       status: outcome.status,

@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import type { Dispatcher } from 'undici';
-import type { Logger } from './logger.js';
+import type { LogLine } from './logger.js';
 import { findMismatches } from './compare-offer.js';
 import { retryDelay, type BackoffOptions } from './retry-policy.js';
 import { sendUpdate, type AttemptResult, type InFlight } from './send-update.js';
@@ -18,7 +18,8 @@ export interface SendRowContext {
   maxAttempts: number;
   backoff: BackoffOptions;
   throttle: Throttle;
-  logger: Logger;
+  /** Writes the attempt and retry lines. */
+  log: LogLine;
   /** Waits between attempts; resolves early when `signal` fires. */
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Fires when the run stops (first Ctrl-C, second Ctrl-C): waits end early. */
@@ -60,7 +61,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
   const started = ctx.now();
   let attempts = 0;
   let giveUpReason: string | undefined;
-  const log = ctx.logger;
+  const log = ctx.log;
 
   const attempt = async (): Promise<AttemptResult | Unsent> => {
     const slot = ctx.throttle.take();
@@ -85,7 +86,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
           ? 'throttled'
           : 'other',
     );
-    log.info({
+    log({
       event: 'attempt',
       row,
       offer_id: request.offer_id,
@@ -122,7 +123,7 @@ export async function sendRow(row: number, request: UpdateRequest, ctx: SendRowC
           return false;
         }
         const delay = retryDelay(attemptNumber, error.result.retryAfterMs, ctx.backoff, ctx.random);
-        log.info({
+        log({
           event: 'retry',
           row,
           offer_id: request.offer_id,

@@ -181,6 +181,16 @@ describe('a clean apply of fixtures/valid.csv', () => {
     expect(log.at(-1)).toMatchObject({ event: 'run_end', total: 4, updated: 4 });
   });
 
+  it('starts every log line the same way, whether pino or the row-line writer wrote it', async () => {
+    const lines = (await readFile(logOf(input), 'utf8')).trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(8);
+    for (const line of lines) {
+      expect(line).toMatch(
+        /^\{"level":"info","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","event":"[a-z_]+"/,
+      );
+    }
+  });
+
   it('removes its journal once the results file is complete', () => {
     expect(existsSync(`${resultsOf(input)}.journal`)).toBe(false);
   });
