@@ -23,8 +23,11 @@ export function loadResume(o: ResolvedOptions, scan: Scan): Map<number, JournalE
   return previous.updated;
 }
 
-/** Opens this run's journal: new, overwritten (--force) or appended to (--resume); never clobbers one by surprise. */
-export function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): Journal {
+/**
+ * Refuses to start over a journal an interrupted run left (without --resume or --force). Checked before the
+ * run opens its log or results file, so a refused run leaves nothing behind.
+ */
+export function checkJournalFree(o: ResolvedOptions, resuming: boolean): void {
   const path = journalPath(o.out);
   if (!resuming && !o.force && existsSync(path)) {
     throw new OutputError(
@@ -32,8 +35,13 @@ export function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): 
       `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
     );
   }
+}
+
+/** Opens this run's journal: new, overwritten (--force) or appended to (--resume). */
+export function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): Journal {
+  checkJournalFree(o, resuming);
   return createJournal(
-    path,
+    journalPath(o.out),
     { journal: 1, input: o.input, input_sha256: scan.sha256, started_at: new Date().toISOString() },
     resuming ? 'append' : o.force ? 'overwrite' : 'new',
   );

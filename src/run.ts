@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { journalPath, type Journal } from './journal.js';
-import { loadResume, openJournal } from './resume.js';
+import { checkJournalFree, loadResume, openJournal } from './resume.js';
 import { createSilentLogger, linesVia, openFileLogger, type LogLine, type Logger } from './logger.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { createPool } from './pool.js';
@@ -72,6 +72,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
 
   const resumed = o.resume ? loadResume(o, scan) : undefined;
+  if (!o.dryRun) checkJournalFree(o, resumed !== undefined);
   const ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
   const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
   const logLine: LogLine = ownLog?.line ?? linesVia(logger);

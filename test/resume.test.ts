@@ -147,6 +147,8 @@ describe('--resume refuses', () => {
     const withoutResults = await apply();
     expect(withoutResults.code).toBe(2);
     expect(withoutResults.stderr).toMatch(/left from an interrupted run/);
+    // Refused before anything was opened: no header-only results file in the way of the --resume to come.
+    expect(existsSync(out)).toBe(false);
 
     expect(sandbox.stats.requests).toBe(requests);
     expect(await readFile(`${out}.journal`, 'utf8')).toBe(journal);
