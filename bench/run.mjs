@@ -373,11 +373,32 @@ function connectionsRow() {
   });
 }
 
+/** The machine's speed now: median of 5 runs of bench/speed-reference.mjs, in ms (lower is faster). */
+const speed = [];
+async function speedCheck(when) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const run = await runTimed(process.execPath, [join(root, 'bench', 'speed-reference.mjs')], {
+      workDir: work,
+    });
+    times.push(Number(run.stdout.trim()));
+  }
+  speed.push({ when, ms: summarize(times).median });
+}
+
 const started = performance.now();
 try {
+  await speedCheck('start');
   if (!only || only.includes('latency')) await latencyScenario();
-  if (!only || ['zero', 'rss', 'rate', 'peers'].some((s) => only.includes(s))) await zeroLatencyScenarios();
-  if (!only || only.includes('dry')) await dryRun();
+  if (!only || ['zero', 'rss', 'rate', 'peers'].some((s) => only.includes(s))) {
+    await speedCheck('before zero latency');
+    await zeroLatencyScenarios();
+  }
+  if (!only || only.includes('dry')) {
+    await speedCheck('before dry run');
+    await dryRun();
+  }
+  await speedCheck('end');
   connectionsRow();
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -392,10 +413,12 @@ const machine = {
   accounting: HAS_TIME ? '/usr/bin/time' : 'process.cpuUsage preload',
   mode: quick ? 'quick' : flags['full-size'] ? 'full, 20,000 rows at every concurrency' : 'full',
   benchSeconds: Math.round((performance.now() - started) / 1000),
+  speedReferenceMs: speed,
 };
 process.stdout.write(
   `\ncake-bulk bench (${machine.mode}) ${machine.date}, ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, ` +
-    `${machine.benchSeconds} s, load average at the end ${machine.loadAverageAtEnd.join(' ')}\n\n`,
+    `${machine.benchSeconds} s, load average at the end ${machine.loadAverageAtEnd.join(' ')}\n` +
+    `machine speed (bench/speed-reference.mjs, ms, lower is faster): ${speed.map((s) => `${s.when} ${num(s.ms)}`).join(', ')}\n\n`,
 );
 process.stdout.write(`${formatTable(table)}\n`);
 writeFileSync(
