@@ -9,8 +9,6 @@ import type { RowOutcome } from './types.js';
  */
 export interface Journal {
   append(seq: number, row: number, outcome: RowOutcome): void;
-  /** Writes what is buffered; syncs it to disk when the last sync is a second old. */
-  flush(): void;
   /** Closes; `remove` deletes it once the results file is complete and the journal has nothing left to say. */
   close(remove: boolean): void;
 }
@@ -40,6 +38,14 @@ export function journalPath(resultsPath: string): string {
   return `${resultsPath}.journal`;
 }
 
+/** A journal is in the way: an interrupted run left it. */
+export function journalExists(path: string): OutputError {
+  return new OutputError(
+    'E_JOURNAL_EXISTS',
+    `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
+  );
+}
+
 /** Opens a journal; with `append` it continues the one a resumed run left (its header is kept). */
 export function createJournal(
   path: string,
@@ -50,12 +56,7 @@ export function createJournal(
   try {
     fd = openSync(path, mode === 'append' ? 'a' : mode === 'overwrite' ? 'w' : 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new OutputError(
-        'E_JOURNAL_EXISTS',
-        `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
-      );
-    }
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw journalExists(path);
     throw new OutputError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`);
   }
   if (mode !== 'append') writeSync(fd, `${JSON.stringify(header)}\n`);
@@ -81,7 +82,6 @@ export function createJournal(
         `${JSON.stringify({ seq, row, status, code: errorCode, error, http: httpStatus, attempts, ms: durationMs, offer })}\n`,
       );
     },
-    flush: () => file.flush(),
     close(remove) {
       if (closed) return;
       closed = true;

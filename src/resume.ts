@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { OutputError } from './errors.js';
-import { createJournal, journalPath, readJournal, type Journal, type JournalEntry } from './journal.js';
+import {
+  createJournal,
+  journalExists,
+  journalPath,
+  readJournal,
+  type Journal,
+  type JournalEntry,
+} from './journal.js';
 import type { ResolvedOptions } from './options.js';
 import type { Scan } from './scan-input.js';
 
@@ -29,12 +36,7 @@ export function loadResume(o: ResolvedOptions, scan: Scan): Map<number, JournalE
  */
 export function checkJournalFree(o: ResolvedOptions, resuming: boolean): void {
   const path = journalPath(o.out);
-  if (!resuming && !o.force && existsSync(path)) {
-    throw new OutputError(
-      'E_JOURNAL_EXISTS',
-      `${path} is left from an interrupted run; pass --resume to continue it or --force to start over`,
-    );
-  }
+  if (!resuming && !o.force && existsSync(path)) throw journalExists(path);
 }
 
 /** Opens this run's journal: new, overwritten (--force) or appended to (--resume). */
