@@ -65,8 +65,10 @@ export function openFileLogger(path: string): FileLogger {
     },
     destination,
   );
-  const line: LogLine = (fields) =>
-    file.write(`{"level":"info"${isoTimeCached()},${JSON.stringify(fields).slice(1)}\n`);
+  const line: LogLine = (fields) => {
+    const json = JSON.stringify(fields);
+    file.write(`{"level":"info"${isoTimeCached()}${json === '{}' ? '}' : `,${json.slice(1)}`}\n`);
+  };
   return { logger, line, close: () => file.close() };
 }
 

@@ -39,9 +39,11 @@ export function checkJournalFree(o: ResolvedOptions, resuming: boolean): void {
   if (!resuming && !o.force && existsSync(path)) throw journalExists(path);
 }
 
-/** Opens this run's journal: new, overwritten (--force) or appended to (--resume). */
+/**
+ * Opens this run's journal: new, overwritten (--force) or appended to (--resume). A new one is created
+ * exclusively, so a journal that appeared since `checkJournalFree` is refused all the same.
+ */
 export function openJournal(o: ResolvedOptions, scan: Scan, resuming: boolean): Journal {
-  checkJournalFree(o, resuming);
   return createJournal(
     journalPath(o.out),
     { journal: 1, input: o.input, input_sha256: scan.sha256, started_at: new Date().toISOString() },
