@@ -10,7 +10,8 @@ const MB = 1024 * 1024;
 function newSpaceAfterChurn(capBytes: number | undefined): number {
   const script = `
     const { capYoungGeneration, newSpaceBytes } = await import(${JSON.stringify(MODULE)});
-    if (${capBytes ?? 'undefined'} !== undefined) capYoungGeneration(${capBytes ?? 0});
+    const cap = ${JSON.stringify(capBytes ?? null)};
+    if (cap !== null) capYoungGeneration(cap);
     let keep = [];
     for (let i = 0; i < 3e6; i++) {
       keep.push({ i });
