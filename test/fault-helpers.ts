@@ -1,72 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { OfferStore } from '../src/sandbox/offers.js';
 import { startSandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { API_KEY, payoutCsv, runCli, tempDir, writeCsv, type CliRun } from './helpers.js';
-
-/** One update_offer request as a scripted server received it; `n` counts from 1. */
-export interface ScriptedRequest {
-  n: number;
-  /** performance.now() when the whole body had arrived. */
-  at: number;
-  body: Record<string, unknown>;
-}
-
-export interface ScriptedServer {
-  url: string;
-  requests: ScriptedRequest[];
-  close(): Promise<void>;
-}
-
-/**
- * A real HTTP server on 127.0.0.1:0 that hands every request to `script`, for exact sequences (429 then
- * 200, a body that never ends) the sandbox's random faults cannot promise.
- */
-export async function startScriptedServer(
-  script: (request: ScriptedRequest, res: ServerResponse, req: IncomingMessage) => void,
-): Promise<ScriptedServer> {
-  const requests: ScriptedRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      const request = {
-        n: requests.length + 1,
-        at: performance.now(),
-        body: JSON.parse(text) as Record<string, unknown>,
-      };
-      requests.push(request);
-      script(request, res, req);
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = address && typeof address === 'object' ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}
-
-/** Answers as CAKE does when an update worked: the offer echoed with what was sent. */
-export function answerSuccess(res: ServerResponse, body: Record<string, unknown>): void {
-  const { api_key: _key, ...offer } = body;
-  res.writeHead(200, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ request_status: 'Success', offer }));
-}
 
 /** Offer ids of a `payoutCsv(n, firstId)` file whose stored payout differs from the file's. */
 export function offersNotMatching(store: OfferStore, n: number, firstId = 1): number[] {

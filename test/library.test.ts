@@ -1,5 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -8,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runBulk, startSandbox, type BulkOptions, type Sandbox, type SandboxOptions } from '../src/index.js';
 import { FileError, OutputError, UsageError } from '../src/errors.js';
 import { API_KEY, payoutCsv, readResults, tempDir, writeCsv } from './helpers.js';
+import { answer, answerSuccess, startScriptedServer } from './scripted-server.js';
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -20,44 +20,24 @@ async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   return s;
 }
 
-interface Received {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
 /** Answers with `script` in order (then Success echoing the body) and records every request. */
 async function scriptedServer(
   script: Array<{ status: number; headers?: Record<string, string>; body?: unknown }>,
 ) {
-  const received: Received[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      received.push({ method: req.method, url: req.url, headers: req.headers, body });
-      const step = script.shift();
-      const { api_key: _key, ...offer } = body;
-      res.writeHead(step?.status ?? 200, { 'content-type': 'application/json', ...step?.headers });
-      res.end(JSON.stringify(step?.body ?? { request_status: 'Success', offer }));
-    });
+  const received: Array<{
+    method?: string;
+    url?: string;
+    headers: IncomingHttpHeaders;
+    body: Record<string, unknown>;
+  }> = [];
+  const server = await startScriptedServer(({ body }, res, req) => {
+    received.push({ method: req.method, url: req.url, headers: req.headers, body });
+    const step = script.shift();
+    if (step) answer(res, step.status, step.body ?? {}, step.headers);
+    else answerSuccess(res, body);
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, received };
+  closers.push(server.close);
+  return { url: server.url, received };
 }
 
 /** A sleep that returns at once and remembers what it was asked to wait. */

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { startSandbox } from '../src/sandbox/server.js';
@@ -13,6 +11,7 @@ import {
   writeCsv,
   type CliRun,
 } from './helpers.js';
+import { answer, answerSuccess, startScriptedServer } from './scripted-server.js';
 
 /** One scripted answer; after an offer's script runs out the server answers Success, echoing what it got. */
 type Step = { status: number; body?: unknown; headers?: Record<string, string> } | 'reset' | 'hang';
@@ -27,41 +26,16 @@ interface Scripted {
 /** A real HTTP server whose answers are scripted per offer id, for exact sequences like "503 then 200". */
 async function scriptedServer(script: Record<number, Step[]>): Promise<Scripted> {
   const received = new Map<number, Array<Record<string, unknown>>>();
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-      const id = Number(body.offer_id);
-      received.set(id, [...(received.get(id) ?? []), body]);
-      const step = script[id]?.shift();
-      if (step === 'hang') return;
-      if (step === 'reset') return req.socket.destroy();
-      if (step) {
-        res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
-        return res.end(typeof step.body === 'string' ? step.body : JSON.stringify(step.body ?? {}));
-      }
-      const { api_key: _key, ...offer } = body;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ request_status: 'Success', offer }));
-    });
+  const server = await startScriptedServer(({ body }, res, req) => {
+    const id = Number(body.offer_id);
+    received.set(id, [...(received.get(id) ?? []), body]);
+    const step = script[id]?.shift();
+    if (step === 'hang') return;
+    if (step === 'reset') return req.socket.destroy();
+    if (step) answer(res, step.status, step.body ?? {}, step.headers);
+    else answerSuccess(res, body);
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, received, close: server.close };
 }
 
 function apply(url: string, input: string, ...flags: string[]): Promise<CliRun> {

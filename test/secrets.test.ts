@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
-import type { Socket } from 'node:net';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
 import { API_KEY, readResults, runCli, tempDir, writeCsv, type CliRun } from './helpers.js';
+import { answer, startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 /** Every file the run left in `dir` except the ones the test wrote itself, with its text. */
 async function outputs(dir: string, own: string[]): Promise<Map<string, string>> {
@@ -23,34 +22,15 @@ function expectNoKey(run: CliRun, files: Map<string, string>): void {
 }
 
 /** Answers each offer id with a fixed status and body that quote the key back, as careless servers do. */
-async function leakyServer(answers: Record<number, { status: number; body: string }>) {
-  const received: Array<Record<string, unknown>> = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      received.push(body);
-      const answer = answers[Number(body.offer_id)];
-      res.writeHead(answer?.status ?? 500, { 'content-type': 'application/json' });
-      res.end(answer?.body ?? `{"message":"no script for api_key=${String(body.api_key)}"}`);
-    });
+function leakyServer(answers: Record<number, { status: number; body: string }>): Promise<ScriptedServer> {
+  return startScriptedServer(({ body }, res) => {
+    const scripted = answers[Number(body.offer_id)];
+    answer(
+      res,
+      scripted?.status ?? 500,
+      scripted?.body ?? `{"message":"no script for api_key=${String(body.api_key)}"}`,
+    );
   });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
@@ -103,7 +83,7 @@ describe.concurrent('the API key', () => {
       env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: server.url },
     });
     expect(run.code).toBe(1);
-    expect(server.received.every((body) => body.api_key === API_KEY)).toBe(true);
+    expect(server.requests.every(({ body }) => body.api_key === API_KEY)).toBe(true);
     const rows = await readResults(join(dir, 'offers.results.csv'));
     expect(rows.map((r) => [r.status, r.error_code])).toEqual([
       ['failed', 'E_HTTP_400'],
@@ -126,7 +106,7 @@ describe.concurrent('the API key', () => {
       env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: server.url },
     });
     expect(run.code).toBe(2);
-    expect(server.received).toHaveLength(1);
+    expect(server.requests).toHaveLength(1);
     const rows = await readResults(join(dir, 'offers.results.csv'));
     expect(rows[0]).toMatchObject({ status: 'failed', error_code: 'E_AUTH' });
     expect(rows[0]!.error).toContain('[REDACTED]');

@@ -1,10 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { API_KEY, payoutCsv, readLog, readResults, runCli, tempDir, writeCsv } from './helpers.js';
-import { startScriptedServer, type ScriptedRequest, type ScriptedServer } from './fault-helpers.js';
+import { startScriptedServer, type Script, type ScriptedServer } from './scripted-server.js';
 
 const TIMEOUT_MS = 400;
 /** Scheduling slack for a loaded CI machine. */
@@ -17,8 +16,6 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
   server = dir = undefined;
 });
-
-type Script = (request: ScriptedRequest, res: ServerResponse, req: IncomingMessage) => void;
 
 const neverAnswers: Script = () => undefined;
 const stallsTheBody: Script = (_request, res) => {
