@@ -1,5 +1,5 @@
 // The floor a client can reach: a bare undici `dispatch` loop, C requests in flight, no validation, retry or
-// per-row record. README compares cake-bulk's 50 ms figures with it.
+// per-row record. The bench runs it beside cake-bulk at each 50 ms concurrency, on the same sandbox and rows.
 //   node dist/cli.js sandbox --port 4556 --latency 50 &   (CAKE_API_KEY=sandbox-key)
 //   node bench/bare-client.mjs http://127.0.0.1:4556 20000 64 50
 import { Agent } from 'undici';
@@ -55,7 +55,9 @@ async function worker() {
 await Promise.all(Array.from({ length: C }, worker));
 const seconds = (performance.now() - started) / 1000;
 const bound = C / (Number(latency) / 1000);
-console.log(
-  `${N} requests, C=${C}: ${(N / seconds).toFixed(0)}/s = ${((100 * N) / seconds / bound).toFixed(1)}% of C/L`,
+process.stderr.write(
+  `${N} requests, C=${C}: ${(N / seconds).toFixed(0)}/s = ${((100 * N) / seconds / bound).toFixed(1)}% of C/L\n`,
 );
+// The bench reads this line.
+console.log(JSON.stringify({ requests: N, concurrency: C, seconds }));
 await agent.close();

@@ -98,6 +98,24 @@ async function cakeBulk(file, rows, args, sandbox) {
   return result;
 }
 
+/** One run of the bare undici loop against `sandbox`: requests/s over its own send span, checked. */
+async function bareClient(requests, concurrency, latencyMs, sandbox) {
+  const script = join(root, 'bench', 'bare-client.mjs');
+  const env = { ...process.env, CAKE_API_KEY: API_KEY };
+  const argv = [script, sandbox.url, String(requests), String(concurrency), String(latencyMs)];
+  const run = await runTimed(process.execPath, argv, { env, cwd: work, workDir: work });
+  const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) || '{}');
+  const ok = run.code === 0 && summary.requests === requests;
+  if (!ok) process.stderr.write(`bench: the bare client failed: ${run.stderr.slice(-400)}\n`);
+  return {
+    requests,
+    concurrency,
+    ok,
+    requestsPerSecond: requests / summary.seconds,
+    cpuSeconds: run.cpuSeconds,
+  };
+}
+
 async function repeat(times, fn) {
   const results = [];
   for (let i = 0; i < times; i++) results.push(await fn());
@@ -120,9 +138,13 @@ async function latencyScenario() {
       const rows = flags['full-size'] ? 20_000 : Math.min(20_000, Math.round(bound * SIZES.latencySeconds));
       progress(`latency ${latencyMs} ms, concurrency ${concurrency}, ${rows} rows`);
       const file = input(rows).path;
-      const results = await repeat(runs, () =>
-        cakeBulk(file, rows, ['--concurrency', String(concurrency)], sandbox),
-      );
+      // Each cake-bulk run is followed by the bare client's, so both meet the machine in the same state.
+      const pairs = await repeat(runs, async () => [
+        await cakeBulk(file, rows, ['--concurrency', String(concurrency)], sandbox),
+        await bareClient(rows, concurrency, latencyMs, sandbox),
+      ]);
+      const results = pairs.map(([ours]) => ours);
+      const floors = pairs.map(([, floor]) => floor);
       connectionRuns.push(...results.map((r) => ({ ...r, concurrency })));
       // Judged on the send phase (run_start to run_end in the log); end to end adds start-up and the
       // validation pass, shown beside it.
@@ -150,7 +172,21 @@ async function latencyScenario() {
         target: '(client vs server)',
         met: undefined,
       });
+      // What a client with no per-row work gets from the same sandbox on this machine at the same moment.
+      const floor = summarize(floors.map((r) => (100 * r.requestsPerSecond) / bound));
+      const ratio = summarize(
+        pairs.map(([ours, bare]) => (100 * ours.sendRowsPerSecond) / bare.requestsPerSecond),
+      );
+      table.push({
+        figure: `  context: a bare undici loop (bench/bare-client.mjs), runs alternated with the above (C=${concurrency})`,
+        workload: `${num(rows)} requests x ${floors.length}${floors.every((r) => r.ok) ? '' : ' (CHECK FAILED)'}`,
+        median: `${num(floor.median, 1)}% of C/L; cake-bulk at ${num(ratio.median, 1)}% of it`,
+        spread: `${num(floor.min, 1)}-${num(floor.max, 1)}%; ${num(ratio.min, 1)}-${num(ratio.max, 1)}%`,
+        target: '(the floor here)',
+        met: undefined,
+      });
       details[`latency_c${concurrency}`] = results;
+      details[`latency_c${concurrency}_bare`] = floors;
     }
   } finally {
     await sandbox.stop();
