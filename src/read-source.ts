@@ -72,19 +72,18 @@ async function readTable(options: SourceOptions): Promise<AsyncGenerator<TableIt
 async function sniffFile(path: string): Promise<InputKind> {
   let handle;
   try {
+    // A directory opens fine on Linux and fails only at the read, so both sit in this one translation.
     handle = await open(path, 'r');
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
+    return sniffKind(head.subarray(0, bytesRead));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
     throw new FileError('E_FILE_READ', path, undefined, `cannot read the input: ${why}`);
-  }
-  try {
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-    return sniffKind(head.subarray(0, bytesRead));
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }
 

@@ -110,6 +110,14 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
     expectUsageError(run, /nope\.csv: cannot read the input: no such file/);
   });
 
+  it('refuses a directory given as the input with exit 2', async (ctx) => {
+    const s = await sandbox(ctx);
+    const dir = await tempDir();
+    const run = await runCli(['apply', dir], { env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url } });
+    expectUsageError(run, /cannot read the input: is a directory/);
+    expect(s.stats.connections).toBe(0);
+  });
+
   it('refuses an unknown command with exit 2', async () => {
     const run = await runCli(['aply', 'x.csv']);
     expect(run.code).toBe(2);
