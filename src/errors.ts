@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+
 /**
  * Run-level errors. Row-level problems never throw: they become result records.
  * Every error carries a stable `code` and the exit code the CLI should use, so the edge prints one line and exits.
@@ -41,6 +43,27 @@ export class OutputError extends CakeBulkError {
   constructor(code: string, message: string) {
     super(code, message, 2);
   }
+}
+
+/**
+ * The refusal for an output file that cannot be created or opened, in words rather than an errno. An
+ * EEXIST here comes from creating its folder (a part of the path is a file); callers handle the file's own.
+ */
+export function cannotWrite(path: string, error: unknown): OutputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'EISDIR'
+        ? 'it is a directory'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? `part of ${dirname(path)} is a file, not a directory`
+          : code === 'EROFS'
+            ? 'the file system is read-only'
+            : code === 'ENOSPC'
+              ? 'no space left on the device'
+              : (error as Error).message;
+  return new OutputError('E_OUTPUT', `cannot write ${path}: ${why}`);
 }
 
 /** Formats anything thrown into one line for the terminal, with the secret scrubbed. */

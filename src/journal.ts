@@ -1,5 +1,5 @@
 import { existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { OutputError } from './errors.js';
+import { OutputError, cannotWrite } from './errors.js';
 import { createLineFile } from './line-file.js';
 import type { RowOutcome } from './types.js';
 
@@ -57,7 +57,7 @@ export function createJournal(
     fd = openSync(path, mode === 'append' ? 'a' : mode === 'overwrite' ? 'w' : 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw journalExists(path);
-    throw new OutputError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`);
+    throw cannotWrite(path, error);
   }
   if (mode !== 'append') writeSync(fd, `${JSON.stringify(header)}\n`);
   // A killed run may have left a torn last line; start on a fresh one so it cannot swallow the next entry.

@@ -1,7 +1,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { OutputError } from './errors.js';
+import { cannotWrite } from './errors.js';
 import { createLineFile } from './line-file.js';
 
 export type { Logger };
@@ -46,7 +46,7 @@ export function openFileLogger(path: string): FileLogger {
     mkdirSync(dirname(path), { recursive: true });
     fd = openSync(path, 'a');
   } catch (error) {
-    throw new OutputError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`);
+    throw cannotWrite(path, error);
   }
   const file = createLineFile(fd, { maxDelayMs: 1000 });
   const destination = {

@@ -1,5 +1,6 @@
-import { fsyncSync, openSync, writeSync } from 'node:fs';
-import { OutputError } from './errors.js';
+import { existsSync, fsyncSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { OutputError, cannotWrite } from './errors.js';
 import { createLineFile } from './line-file.js';
 import { resultHeader, resultRecord } from './result-columns.js';
 import type { RowOutcome, SourceRow } from './types.js';
@@ -100,15 +101,18 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
 
 function openOutput(path: string, overwrite: boolean): number {
   try {
+    // As for the log: --out may name a folder that does not exist yet.
+    mkdirSync(dirname(path), { recursive: true });
     return openSync(path, overwrite ? 'w' : 'wx');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(path)) {
+      if (statSync(path).isDirectory())
+        throw new OutputError('E_OUTPUT', `cannot write ${path}: it is a directory`);
       throw new OutputError(
         'E_OUTPUT_EXISTS',
         `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to overwrite it`,
       );
     }
-    throw new OutputError('E_OUTPUT', `cannot write ${path}: ${(error as Error).message}`);
+    throw cannotWrite(path, error);
   }
 }

@@ -118,6 +118,31 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
     expect(s.stats.connections).toBe(0);
   });
 
+  it.for<[string, (dir: string) => string, RegExp]>([
+    ['names a directory', (dir: string) => dir, /cannot write .*: it is a directory/],
+    [
+      'sits under a file',
+      (dir: string) => join(dir, 'valid.csv', 'r.csv'),
+      /part of .*valid\.csv is a file, not a directory/,
+    ],
+  ])('refuses an --out that %s with one line and exit 2', async ([, out, message], ctx) => {
+    const s = await sandbox(ctx);
+    const { dir, input } = await validInput();
+    const run = await runCli(['apply', input, '--out', out(dir)], {
+      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
+    });
+    expectUsageError(run, message);
+    expect(s.stats.connections).toBe(0);
+  });
+
+  it('creates the folders --out names when they do not exist yet', async () => {
+    const { dir, input } = await validInput();
+    const out = join(dir, 'runs', 'today', 'valid.results.csv');
+    const run = await runCli(['apply', input, '--dry-run', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(await readFile(out, 'utf8')).toMatch(/^row,/);
+  });
+
   it('refuses an unknown command with exit 2', async () => {
     const run = await runCli(['aply', 'x.csv']);
     expect(run.code).toBe(2);
