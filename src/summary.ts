@@ -55,6 +55,8 @@ function nextSteps(
         'the API rejected the key: check CAKE_API_KEY (or --api-key-file) and --base-url, then run the same command again with --force',
       ];
   }
+  // The warning above the summary already says there was nothing to do; "send it" would read as advice.
+  if (result.total === 0) return [];
   if (command.dryRun) {
     if (result.invalid > 0)
       return [`fix the invalid rows (see the error column of ${result.results}), then dry-run again`];

@@ -412,6 +412,11 @@ describe('the corpus refuses bad input: exit 2, one line naming file and line, n
     expect(run.stderr).toContain('cake-bulk: 0 rows');
     expect(await readResults(`${stem(input)}.results.csv`)).toEqual([]);
     expect(sandbox.stats.requests).toBe(0);
+    // A dry run of it gives no "looks good; send it" advice either.
+    const dry = await runCli(['apply', input, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain('nothing to do');
+    expect(dry.stderr).not.toContain('next:');
   });
 });
 
