@@ -106,8 +106,8 @@ function openOutput(path: string, overwrite: boolean): number {
     return openSync(path, overwrite ? 'w' : 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(path)) {
-      if (statSync(path).isDirectory())
-        throw new OutputError('E_OUTPUT', `cannot write ${path}: it is a directory`);
+      // 'wx' on a directory says EEXIST, not EISDIR.
+      if (statSync(path).isDirectory()) throw cannotWrite(path, { code: 'EISDIR' });
       throw new OutputError(
         'E_OUTPUT_EXISTS',
         `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to overwrite it`,
