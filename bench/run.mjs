@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,dry,rss,rate,peers]
 // Runs the built CLI against the sandbox (its own process) as a user would, several times per figure,
-// and prints one markdown table (median, min-max) plus bench/results.json. See bench/README-section.md.
+// and prints one markdown table (median, min-max) plus bench/results.json. How to read it: README.md, "Performance".
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
