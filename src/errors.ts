@@ -47,7 +47,8 @@ export class OutputError extends CakeBulkError {
 
 /**
  * The refusal for an output file that cannot be created or opened, in words rather than an errno. An
- * EEXIST here comes from creating its folder (a part of the path is a file); callers handle the file's own.
+ * EEXIST here comes from creating its folder (a part of the path is a file): `openOutputFile` hands the
+ * file's own EEXIST to its caller.
  */
 export function cannotWrite(path: string, error: unknown): OutputError {
   const code = (error as NodeJS.ErrnoException).code;

@@ -1,6 +1,6 @@
-import { existsSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { OutputError, cannotWrite } from './errors.js';
-import { createLineFile } from './line-file.js';
+import { existsSync, fdatasyncSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { OutputError } from './errors.js';
+import { createLineFile, openOutputFile } from './line-file.js';
 import type { RowOutcome } from './types.js';
 
 /**
@@ -54,10 +54,10 @@ export function createJournal(
 ): Journal {
   let fd: number;
   try {
-    fd = openSync(path, mode === 'append' ? 'a' : mode === 'overwrite' ? 'w' : 'wx');
+    fd = openOutputFile(path, mode === 'append' ? 'a' : mode === 'overwrite' ? 'w' : 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw journalExists(path);
-    throw cannotWrite(path, error);
+    throw error;
   }
   if (mode !== 'append') writeSync(fd, `${JSON.stringify(header)}\n`);
   // A killed run may have left a torn last line; start on a fresh one so it cannot swallow the next entry.

@@ -1,4 +1,25 @@
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { cannotWrite } from './errors.js';
+
+/**
+ * Opens an output file (results, journal, log), creating the folders its path names first. Failures come
+ * back worded (`cannotWrite`), except EEXIST from an exclusive open ('wx'), rethrown as it is: only the
+ * caller knows what the file already there means.
+ */
+export function openOutputFile(path: string, flags: 'a' | 'w' | 'wx'): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+  try {
+    return openSync(path, flags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+    throw cannotWrite(path, error);
+  }
+}
 
 /**
  * Whole lines gathered in a buffer and written to a file synchronously when it fills (or a little later):

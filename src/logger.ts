@@ -1,8 +1,5 @@
-import { mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { cannotWrite } from './errors.js';
-import { createLineFile } from './line-file.js';
+import { createLineFile, openOutputFile } from './line-file.js';
 
 export type { Logger };
 
@@ -41,13 +38,7 @@ export function createFileLogger(path: string): Logger {
 }
 
 export function openFileLogger(path: string): FileLogger {
-  let fd: number;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(path, 'a');
-  } catch (error) {
-    throw cannotWrite(path, error);
-  }
+  const fd = openOutputFile(path, 'a');
   const file = createLineFile(fd, { maxDelayMs: 1000 });
   const destination = {
     write: (line: string) => file.write(line),

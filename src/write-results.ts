@@ -1,7 +1,6 @@
-import { existsSync, fsyncSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { fsyncSync, statSync, writeSync } from 'node:fs';
 import { OutputError, cannotWrite } from './errors.js';
-import { createLineFile } from './line-file.js';
+import { createLineFile, openOutputFile } from './line-file.js';
 import { resultHeader, resultRecord } from './result-columns.js';
 import type { RowOutcome, SourceRow } from './types.js';
 
@@ -101,18 +100,14 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
 
 function openOutput(path: string, overwrite: boolean): number {
   try {
-    // As for the log: --out may name a folder that does not exist yet.
-    mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, overwrite ? 'w' : 'wx');
+    return openOutputFile(path, overwrite ? 'w' : 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && existsSync(path)) {
-      // 'wx' on a directory says EEXIST, not EISDIR.
-      if (statSync(path).isDirectory()) throw cannotWrite(path, { code: 'EISDIR' });
-      throw new OutputError(
-        'E_OUTPUT_EXISTS',
-        `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to overwrite it`,
-      );
-    }
-    throw cannotWrite(path, error);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // 'wx' on a directory says EEXIST, not EISDIR.
+    if (statSync(path).isDirectory()) throw cannotWrite(path, { code: 'EISDIR' });
+    throw new OutputError(
+      'E_OUTPUT_EXISTS',
+      `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to overwrite it`,
+    );
   }
 }
