@@ -263,12 +263,12 @@ async function memoryRow(label, bigRows, big, small) {
 
 async function applyMemory(sandbox) {
   const rows = SIZES.bigRows;
-  progress(`apply memory: ${SIZES.smallRows} rows x ${runs}, ${rows} rows x 1`);
+  progress(`apply memory: ${SIZES.smallRows} rows x ${runs}, ${rows} rows x ${runs}`);
   const smallFile = input(SIZES.smallRows).path;
   const small = await repeat(runs, () =>
     cakeBulk(smallFile, SIZES.smallRows, ['--concurrency', '16'], sandbox),
   );
-  const big = [await cakeBulk(input(rows).path, rows, ['--concurrency', '16'], sandbox)];
+  const big = await repeat(runs, () => cakeBulk(input(rows).path, rows, ['--concurrency', '16'], sandbox));
   connectionRuns.push(...[...small, ...big].map((r) => ({ ...r, concurrency: 16 })));
   details.apply_memory = { small, big };
   await memoryRow('apply, zero latency, --concurrency 16', rows, big, small);
