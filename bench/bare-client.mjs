@@ -1,11 +1,14 @@
 // The floor a client can reach: a bare undici `dispatch` loop, C requests in flight, no validation, retry or
-// per-row record. The bench runs it beside cake-bulk at each 50 ms concurrency, on the same sandbox and rows.
+// per-row record. The bench runs it beside cake-bulk at each 50 ms concurrency, on the same sandbox, posting
+// the bodies cake-bulk sends for the same rows (one JSON per line, as bench/inputs.mjs writes them).
 //   node dist/cli.js sandbox --port 4556 --latency 50 &   (CAKE_API_KEY=sandbox-key)
-//   node bench/bare-client.mjs http://127.0.0.1:4556 20000 64 50
+//   node bench/bare-client.mjs http://127.0.0.1:4556 bodies.jsonl 64 50
+import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 
-const [origin = 'http://127.0.0.1:4556', n = '20000', c = '64', latency = '50'] = process.argv.slice(2);
-const N = Number(n);
+const [origin, bodiesPath, c = '64', latency = '50'] = process.argv.slice(2);
+const bodies = readFileSync(bodiesPath, 'utf8').trimEnd().split('\n');
+const N = bodies.length;
 const C = Number(c);
 const agent = new Agent({ connections: C });
 
@@ -42,13 +45,7 @@ const started = performance.now();
 async function worker() {
   while (next < N) {
     const i = next++;
-    const answer = await post(
-      JSON.stringify({
-        api_key: process.env.CAKE_API_KEY ?? 'sandbox-key',
-        offer_id: 100000 + i,
-        payout: 1.5,
-      }),
-    );
+    const answer = await post(bodies[i]);
     if (!answer.includes('"Success"')) throw new Error(answer);
   }
 }

@@ -99,11 +99,10 @@ async function cakeBulk(file, rows, args, sandbox) {
 }
 
 /** One run of the bare undici loop against `sandbox`: requests/s over its own send span, checked. */
-async function bareClient(requests, concurrency, latencyMs, sandbox) {
+async function bareClient(bodiesPath, requests, concurrency, latencyMs, sandbox) {
   const script = join(root, 'bench', 'bare-client.mjs');
-  const env = { ...process.env, CAKE_API_KEY: API_KEY };
-  const argv = [script, sandbox.url, String(requests), String(concurrency), String(latencyMs)];
-  const run = await runTimed(process.execPath, argv, { env, cwd: work, workDir: work });
+  const argv = [script, sandbox.url, bodiesPath, String(concurrency), String(latencyMs)];
+  const run = await runTimed(process.execPath, argv, { env: process.env, cwd: work, workDir: work });
   const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) || '{}');
   const ok = run.code === 0 && summary.requests === requests;
   if (!ok) process.stderr.write(`bench: the bare client failed: ${run.stderr.slice(-400)}\n`);
@@ -137,11 +136,11 @@ async function latencyScenario() {
       const bound = concurrency / (latencyMs / 1000);
       const rows = flags['full-size'] ? 20_000 : Math.min(20_000, Math.round(bound * SIZES.latencySeconds));
       progress(`latency ${latencyMs} ms, concurrency ${concurrency}, ${rows} rows`);
-      const file = input(rows).path;
+      const { path: file, bodiesPath } = input(rows, true);
       // Each cake-bulk run is followed by the bare client's, so both meet the machine in the same state.
       const pairs = await repeat(runs, async () => [
         await cakeBulk(file, rows, ['--concurrency', String(concurrency)], sandbox),
-        await bareClient(rows, concurrency, latencyMs, sandbox),
+        await bareClient(bodiesPath, rows, concurrency, latencyMs, sandbox),
       ]);
       const results = pairs.map(([ours]) => ours);
       const floors = pairs.map(([, floor]) => floor);
