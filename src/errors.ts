@@ -51,6 +51,7 @@ export class OutputError extends CakeBulkError {
  * file's own EEXIST to its caller.
  */
 export function cannotWrite(path: string, error: unknown): OutputError {
+  if (error instanceof OutputError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   const why =
     code === 'EACCES' || code === 'EPERM'

@@ -1,5 +1,5 @@
-import { existsSync, fdatasyncSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { OutputError } from './errors.js';
+import { existsSync, fdatasyncSync, readFileSync, unlinkSync } from 'node:fs';
+import { OutputError, cannotWrite } from './errors.js';
 import { createLineFile, openOutputFile } from './line-file.js';
 import type { RowOutcome } from './types.js';
 
@@ -59,20 +59,25 @@ export function createJournal(
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw journalExists(path);
     throw error;
   }
-  if (mode !== 'append') writeSync(fd, `${JSON.stringify(header)}\n`);
-  // A killed run may have left a torn last line; start on a fresh one so it cannot swallow the next entry.
-  else writeSync(fd, '\n');
   let syncedAt = performance.now();
   const sync = () => {
-    fdatasyncSync(fd);
+    try {
+      fdatasyncSync(fd);
+    } catch (error) {
+      throw cannotWrite(path, error);
+    }
     syncedAt = performance.now();
   };
   const file = createLineFile(fd, {
+    path,
     maxDelayMs: FLUSH_MS,
     afterWrite: () => {
       if (performance.now() - syncedAt >= SYNC_MS) sync();
     },
   });
+  // A resumed run's journal may end in a torn line (the process was killed); a fresh line keeps it apart.
+  file.write(mode === 'append' ? '\n' : `${JSON.stringify(header)}\n`);
+  file.flush();
   let closed = false;
 
   return {

@@ -39,7 +39,7 @@ export function createFileLogger(path: string): Logger {
 
 export function openFileLogger(path: string): FileLogger {
   const fd = openOutputFile(path, 'a');
-  const file = createLineFile(fd, { maxDelayMs: 1000 });
+  const file = createLineFile(fd, { path, maxDelayMs: 1000 });
   const destination = {
     write: (line: string) => file.write(line),
     flush: (done?: (error?: Error) => void) => {

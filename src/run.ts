@@ -241,11 +241,16 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   } finally {
     clearInterval(progress);
     await pool.drain().catch(() => undefined);
-    writer.close();
-    // The journal goes only when the results file is complete; after a crash it is what --resume reads.
-    journal?.close(reachedEnd && stopped === undefined);
     inFlight.close();
     if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
+    let complete = false;
+    try {
+      writer.close();
+      complete = reachedEnd && stopped === undefined;
+    } finally {
+      // The journal goes only when the results file is complete; after a crash it is what --resume reads.
+      journal?.close(complete);
+    }
   }
 
   const result: BulkResult = {

@@ -1,4 +1,4 @@
-import { fsyncSync, statSync, writeSync } from 'node:fs';
+import { fsyncSync, statSync } from 'node:fs';
 import { OutputError, cannotWrite } from './errors.js';
 import { createLineFile, openOutputFile } from './line-file.js';
 import { resultHeader, resultRecord } from './result-columns.js';
@@ -57,9 +57,9 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
   let waiter: { seq: number; resolve: () => void } | undefined;
   let closed = false;
 
-  if (options.excel) writeSync(fd, '\ufeff');
-  writeSync(fd, csvLine(resultHeader(options.inputColumns), eol));
-  const file = createLineFile(fd, { maxDelayMs: FLUSH_MS });
+  const file = createLineFile(fd, { path: options.path, maxDelayMs: FLUSH_MS });
+  file.write(`${options.excel ? '\ufeff' : ''}${csvLine(resultHeader(options.inputColumns), eol)}`);
+  file.flush();
 
   return {
     add(source, outcome) {

@@ -1,4 +1,4 @@
-import { openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ describe('a line file', () => {
         sizes,
         async (lines, bufferBytes) => {
           const { path, fd } = await open();
-          const file = createLineFile(fd, { maxDelayMs: 1000, bufferBytes });
+          const file = createLineFile(fd, { path, maxDelayMs: 1000, bufferBytes });
           for (const text of lines) file.write(text);
           file.close();
           expect(readFileSync(path, 'utf8')).toBe(lines.join(''));
@@ -36,7 +36,12 @@ describe('a line file', () => {
   it('holds lines until the buffer fills, then writes them at once', async () => {
     const { path, fd } = await open();
     let writes = 0;
-    const file = createLineFile(fd, { maxDelayMs: 60_000, bufferBytes: 40, afterWrite: () => writes++ });
+    const file = createLineFile(fd, {
+      path,
+      maxDelayMs: 60_000,
+      bufferBytes: 40,
+      afterWrite: () => writes++,
+    });
     file.write('0123456789\n');
     expect(readFileSync(path, 'utf8')).toBe('');
     // 11 bytes held; the next 11 characters could take 33 bytes, past 40, so the first line goes out first.
@@ -50,7 +55,7 @@ describe('a line file', () => {
 
   it('writes a held line within maxDelayMs without being asked', async () => {
     const { path, fd } = await open();
-    const file = createLineFile(fd, { maxDelayMs: 20 });
+    const file = createLineFile(fd, { path, maxDelayMs: 20 });
     file.write('late\n');
     await delay(200);
     expect(readFileSync(path, 'utf8')).toBe('late\n');
@@ -59,11 +64,25 @@ describe('a line file', () => {
 
   it('drops what is written after close', async () => {
     const { path, fd } = await open();
-    const file = createLineFile(fd, { maxDelayMs: 20 });
+    const file = createLineFile(fd, { path, maxDelayMs: 20 });
     file.write('kept\n');
     file.close();
     file.write('dropped\n');
     file.close();
     expect(readFileSync(path, 'utf8')).toBe('kept\n');
   });
+
+  // Linux's /dev/full answers every write with ENOSPC.
+  it.skipIf(!existsSync('/dev/full'))(
+    'throws a write that failed on the timer from the next call, in words, and still closes',
+    async () => {
+      const file = createLineFile(openSync('/dev/full', 'w'), { path: '/dev/full', maxDelayMs: 10 });
+      file.write('held\n');
+      await delay(100);
+      const full = /^cannot write \/dev\/full: no space left on the device$/;
+      expect(() => file.write('next\n')).toThrow(full);
+      expect(() => file.close()).toThrow(full);
+      expect(() => file.close()).not.toThrow();
+    },
+  );
 });
