@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { createAfterWrites } from './after-writes.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { journalPath, type Journal } from './journal.js';
 import { checkJournalFree, loadResume, openJournal } from './resume.js';
@@ -126,6 +127,8 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const neverAborted = new AbortController().signal;
   const inFlight = trackInFlight(options.abortSignal ?? neverAborted);
   const blocked = (scan.invalid ?? 0) > 0 && !o.skipInvalid && !o.dryRun;
+  // A sent row's lines (results, journal, log) are written after the next requests are on the wire.
+  const afterWrites = createAfterWrites();
 
   const stopNow = (): StopReason | undefined => {
     if (!stopped && options.abortSignal?.aborted) stopped = 'aborted';
@@ -142,7 +145,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           maxAttempts: o.maxAttempts,
           backoff: o.backoff,
           throttle,
-          log: logLine,
+          log: (fields) => afterWrites.defer(() => logLine(fields)),
           sleep,
           random: options.random ?? Math.random,
           now,
@@ -214,7 +217,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
           sent.outcome.status === 'updated' ? 'success' : sent.exhausted ? 'exhausted' : 'other',
         );
         if (sent.auth) stopped ??= 'auth';
-        record(row, sent.outcome, true);
+        afterWrites.defer(() => record(row, sent.outcome, true));
       });
     }
     return undefined;
@@ -241,16 +244,21 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   } finally {
     clearInterval(progress);
     await pool.drain().catch(() => undefined);
+    afterWrites.flush();
     inFlight.close();
     if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
     let complete = false;
     try {
       writer.close();
-      complete = reachedEnd && stopped === undefined;
+      complete = reachedEnd && stopped === undefined && afterWrites.failure === undefined;
     } finally {
       // The journal goes only when the results file is complete; after a crash it is what --resume reads.
       journal?.close(complete);
     }
+  }
+  if (afterWrites.failure !== undefined) {
+    ownLog?.close();
+    throw afterWrites.failure;
   }
 
   const result: BulkResult = {
