@@ -91,9 +91,14 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
     close() {
       if (closed) return;
       closed = true;
-      file.flush();
-      fsyncSync(fd);
-      file.close();
+      try {
+        file.flush();
+        fsyncSync(fd);
+      } catch (error) {
+        throw cannotWrite(options.path, error);
+      } finally {
+        file.close();
+      }
     },
   };
 }
