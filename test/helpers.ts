@@ -4,6 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { afterAll } from 'vitest';
 
 /** The built CLI; `npm test` builds before running vitest. */
 export const CLI = resolve(import.meta.dirname, '../dist/cli.js');
@@ -39,9 +40,10 @@ export function runCli(
 }
 
 const created: string[] = [];
-// Test files run in their own processes; each removes the directories it made when it exits.
-process.once('exit', () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+// Each test file removes the directories it made once its tests are done. (Not on the process's 'exit':
+// vitest ends its forked workers without one, and every run left ~300 directories, ~30 MB, in /tmp.)
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A fresh directory under the system temp dir, removed when the test process exits. */
