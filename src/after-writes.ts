@@ -38,7 +38,7 @@ export function createAfterWrites(): AfterWrites {
 
   return {
     defer(work) {
-      if (failure) throw failure;
+      if (failure !== undefined) throw failure;
       queued.push(work);
       if (scheduled) return;
       scheduled = true;

@@ -46,7 +46,7 @@ afterAll(() => {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh directory under the system temp dir, removed when the test process exits. */
+/** A fresh directory under the system temp dir, removed once the test file that made it is done. */
 export async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cake-bulk-test-'));
   created.push(dir);
