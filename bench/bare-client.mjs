@@ -1,7 +1,7 @@
 // The floor a client can reach: a bare undici `dispatch` loop, C requests in flight, no validation, retry or
 // per-row record. The bench runs it beside cake-bulk at each 50 ms concurrency, on the same sandbox, posting
 // the bodies cake-bulk sends for the same rows (one JSON per line, as bench/inputs.mjs writes them).
-//   node dist/cli.js sandbox --port 4556 --latency 50 &   (CAKE_API_KEY=sandbox-key)
+//   node dist/cli/main.js sandbox --port 4556 --latency 50 &   (CAKE_API_KEY=sandbox-key)
 //   node bench/bare-client.mjs http://127.0.0.1:4556 bodies.jsonl 64 50
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';

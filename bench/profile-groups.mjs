@@ -1,10 +1,11 @@
 // Groups a `node --cpu-prof` profile's self time by the stage that spent it, as shares of the busy time
 // (idle left out), for the README's "Where the time goes" table:
-//   node --cpu-prof --cpu-prof-dir=prof dist/cli.js apply big.csv --dry-run
+//   node --cpu-prof --cpu-prof-dir=prof dist/cli/main.js apply big.csv --dry-run
 //   node bench/profile-groups.mjs prof/*.cpuprofile
 // A frame is put in the first group whose test it passes, so the order of GROUPS matters.
 import { readFileSync } from 'node:fs';
 
+const stage = (name) => (frame) => frame.url.includes(`/dist/${name}/`);
 const file = (name) => (frame) => frame.url.endsWith(`/dist/${name}`);
 const pkg = (name) => (frame) => frame.url.includes(`/node_modules/${name}/`);
 const fn =
@@ -16,6 +17,7 @@ const any =
   (frame) =>
     tests.some((test) => test(frame));
 
+// The stages are folders of dist/ (see docs/design.md); a frame goes to the first group whose test it passes.
 const GROUPS = [
   ['garbage collection', fn('(garbage collector)')],
   [
@@ -27,48 +29,37 @@ const GROUPS = [
       (f) => /node:(net|internal\/stream_base_commons|internal\/net)/.test(f.url),
     ),
   ],
+  ['cake/: request bodies, JSON.parse of answers, classification, echo check', stage('cake')],
+  ['validate/: the row checks, columns, duplicate ids', stage('validate')],
   [
-    'request and answer: body, JSON.parse, classification, echo check',
-    any(file('send-update.js'), file('post-json.js'), file('compare-offer.js'), file('retry-policy.js')),
-  ],
-  ['validation (zod and the row checks)', any(pkg('zod'), file('validate-row.js'), file('columns.js'))],
-  [
-    'pool, retry, throttle, run loop, promises',
+    'send/ and run/: pool, retry, throttle, the run loop, promises',
     any(
-      pkg('p-limit'),
-      pkg('p-retry'),
-      pkg('yocto-queue'),
-      file('pool.js'),
-      file('send-row.js'),
-      file('throttle.js'),
-      file('circuit-breaker.js'),
-      file('run.js'),
+      stage('send'),
+      stage('run'),
       fn('runMicrotasks', 'now'),
       (f) => f.url === 'node:internal/process/task_queues',
     ),
   ],
-  ['log lines', any(file('logger.js'), pkg('pino'))],
-  ['journal lines', file('journal.js')],
-  ['results CSV lines', any(file('write-results.js'), file('result-columns.js'), file('csv-safe.js'))],
+  ['record/log.js: log lines', any(file('record/log.js'), pkg('pino'))],
+  ['record/journal.js: journal lines', file('record/journal.js')],
+  [
+    'record/: results CSV lines',
+    any(
+      file('record/results-writer.js'),
+      file('record/results-format.js'),
+      file('record/csv-safe.js'),
+      file('record/csv-line.js'),
+    ),
+  ],
   [
     'file writes: encoding into the buffer, write, fdatasync',
-    any(file('line-file.js'), fn('utf8Write', 'writeBuffer', 'writeString', 'fdatasync', 'fsync'), (f) =>
+    any(stage('record'), fn('utf8Write', 'writeBuffer', 'writeString', 'fdatasync', 'fsync'), (f) =>
       /^node:(buffer|fs|internal\/fs|internal\/buffer)/.test(f.url),
     ),
   ],
   [
-    'CSV reading: tokenizer, decoding, both passes',
-    any(
-      file('csv-tokenizer.js'),
-      file('read-rows.js'),
-      file('read-source.js'),
-      file('scan-input.js'),
-      file('decode-input.js'),
-      file('duplicate-ids.js'),
-      file('csv-preamble.js'),
-      fn('read'),
-      (f) => f.url === 'node:internal/crypto/hash',
-    ),
+    'read/: CSV tokenizer and decoding, both passes',
+    any(stage('read'), fn('read'), (f) => f.url === 'node:internal/crypto/hash'),
   ],
   [
     'start-up: loading and compiling modules',

@@ -22,7 +22,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     'full-size': { type: 'boolean', default: false },
     only: { type: 'string' },
-    cli: { type: 'string', default: join(root, 'dist', 'cli.js') },
+    cli: { type: 'string', default: join(root, 'dist', 'cli', 'main.js') },
   },
 });
 const quick = flags.quick;

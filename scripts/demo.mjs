@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startSandbox } from '../dist/index.js';
+import { startSandbox } from '../dist/sandbox/index.js';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, '.tmp', 'demo');
@@ -24,7 +24,10 @@ const env = { ...process.env, CAKE_API_KEY: 'sandbox-key', CAKE_BASE_URL: sandbo
 // Async spawn: the sandbox lives in this process, so blocking on the child would starve it.
 function runCli(args) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { env, cwd: work });
+    const child = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], {
+      env,
+      cwd: work,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

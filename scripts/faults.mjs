@@ -10,11 +10,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { startSandbox } from '../dist/index.js';
+import { startSandbox } from '../dist/sandbox/index.js';
 import { seededRandom } from '../dist/sandbox/faults.js';
 
 const root = resolve(import.meta.dirname, '..');
-const CLI = join(root, 'dist', 'cli.js');
+const CLI = join(root, 'dist', 'cli', 'main.js');
 const KEY = 'faults-key-5d1c0e9a';
 const flag = (name) => process.argv[process.argv.indexOf(name) + 1] ?? '';
 const ROWS = process.argv.includes('--rows') ? Number(flag('--rows')) : 10_000;

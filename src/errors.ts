@@ -1,8 +1,9 @@
-import { dirname } from 'node:path';
+import { redactSecret } from './redact.js';
 
 /**
  * Run-level errors. Row-level problems never throw: they become result records.
- * Every error carries a stable `code` and the exit code the CLI should use, so the edge prints one line and exits.
+ * Every error carries a stable `code` (codes.ts) and the exit code the CLI should use, so the edge prints
+ * one line and exits.
  */
 export class CakeBulkError extends Error {
   override name = 'CakeBulkError';
@@ -45,29 +46,6 @@ export class OutputError extends CakeBulkError {
   }
 }
 
-/**
- * The refusal for an output file that cannot be created or opened, in words rather than an errno. An
- * EEXIST here comes from creating its folder (a part of the path is a file): `openOutputFile` hands the
- * file's own EEXIST to its caller.
- */
-export function cannotWrite(path: string, error: unknown): OutputError {
-  if (error instanceof OutputError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'EISDIR'
-        ? 'it is a directory'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? `part of ${dirname(path)} is a file, not a directory`
-          : code === 'EROFS'
-            ? 'the file system is read-only'
-            : code === 'ENOSPC'
-              ? 'no space left on the device'
-              : (error as Error).message;
-  return new OutputError('E_OUTPUT', `cannot write ${path}: ${why}`);
-}
-
 /** Formats anything thrown into one line for the terminal, with the secret scrubbed. */
 export function describeError(error: unknown, secret?: string): string {
   const text =
@@ -77,10 +55,4 @@ export function describeError(error: unknown, secret?: string): string {
         ? `unexpected error: ${error.message}`
         : `unexpected error: ${String(error)}`;
   return redactSecret(text.split('\n')[0] ?? text, secret);
-}
-
-/** Replaces every occurrence of the secret; used on anything that came from outside (server messages, errors). */
-export function redactSecret(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4 || !text.includes(secret)) return text;
-  return text.split(secret).join('[REDACTED]');
 }

@@ -1,10 +1,9 @@
-export { runBulk, type BulkResult, type StopReason } from './run.js';
-export { resolveOptions, resolveEndpoint, type BulkOptions, type ResolvedOptions } from './options.js';
+/**
+ * cake-bulk's public API: the pipeline functions, their option and result types, the error classes and
+ * the code table. Everything else is internal. The simulator is `cake-bulk/sandbox`.
+ */
+export { runBulk, type BulkResult, type StopReason } from './run/run-bulk.js';
+export type { BulkOptions } from './run/options.js';
 export { CakeBulkError, FileError, OutputError, UsageError, describeError } from './errors.js';
-export { validateRow, type Validation } from './validate-row.js';
-export { resolveColumns, normalizeHeader, type ColumnMap } from './columns.js';
-export { protectCell, restoreCell } from './csv-safe.js';
-export { RETRYABLE_STATUSES, retryDelay, parseRetryAfter } from './retry-policy.js';
-export { startSandbox, type Sandbox, type SandboxOptions, type SandboxStats } from './sandbox/server.js';
-export { createFileLogger, createSilentLogger } from './logger.js';
+export { CODES, describeCode, type CodeKind, type ErrorCode } from './codes.js';
 export type { RowOutcome, RowStatus, UpdateRequest, SourceRow, ResultOffer } from './types.js';

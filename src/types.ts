@@ -1,5 +1,6 @@
-/** Statuses a row can end with. */
-export type RowStatus = 'updated' | 'failed' | 'invalid' | 'skipped' | 'dry_run';
+/** Statuses a row can end with, in the order the summary lists them. */
+export const ROW_STATUSES = ['updated', 'failed', 'invalid', 'skipped', 'dry_run'] as const;
+export type RowStatus = (typeof ROW_STATUSES)[number];
 
 export const OFFER_STATUSES = ['active', 'inactive', 'pending'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
@@ -18,7 +19,7 @@ export interface UpdateRequest {
   expiration_date?: string;
 }
 
-/** What the server said the offer looks like after the update. */
+/** What the server said the offer looks like after the update, as text. */
 export type ResultOffer = Partial<Record<UpdateField, string>>;
 
 /** A row read from the input, before validation. */
@@ -47,4 +48,39 @@ export interface RowOutcome {
   attempts: number;
   durationMs: number;
   offer: ResultOffer | undefined;
+}
+
+/**
+ * The outcome of one HTTP attempt, as the CAKE stage classifies an answer (or the send stage a failure to
+ * get one). Only `retryable` outcomes are tried again.
+ */
+export type AttemptResult =
+  | { kind: 'success'; httpStatus: number; offer: ResultOffer; mismatches: string[] }
+  | {
+      kind: 'retryable';
+      code: string;
+      message: string;
+      httpStatus: number | undefined;
+      retryAfterMs: number | undefined;
+      throttled: boolean;
+    }
+  | { kind: 'rejected'; code: string; message: string; httpStatus: number | undefined }
+  | { kind: 'auth'; code: 'E_AUTH'; message: string; httpStatus: number }
+  | { kind: 'aborted'; code: 'E_ABORTED'; message: string };
+
+/** A complete HTTP answer: status, headers (lower-case names) and the body as text. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body, or '' when it was larger than the limit (and not read further). */
+  text: string;
+}
+
+/** One HTTP request as the CAKE stage words it; the send stage puts it on the wire. */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  /** Path and query, e.g. `/api/2/update_offer.json`. */
+  path: string;
+  /** JSON text for a POST. */
+  body?: string;
 }

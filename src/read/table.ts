@@ -1,0 +1,19 @@
+/** What a reader yields: the header once, then the data rows, each with the sheet line it starts on. */
+export type TableItem =
+  { type: 'header'; columns: string[]; line: number } | { type: 'row'; row: number; cells: string[] };
+
+/** The largest record cake-bulk will buffer (1 MB); protects memory from a runaway quote or line. */
+export const MAX_RECORD_BYTES = 1_000_000;
+
+/** A row whose every cell is empty or white space: skipped wherever it is. */
+export function isBlank(cells: readonly string[]): boolean {
+  for (const cell of cells) if (cell !== '' && cell.trim() !== '') return false;
+  return true;
+}
+
+/** The header's width: its cells up to the last non-empty one (at least one). */
+export function trimTrailingEmpty(cells: readonly string[]): string[] {
+  let end = cells.length;
+  while (end > 1 && (cells[end - 1] ?? '').trim() === '') end--;
+  return cells.slice(0, end);
+}

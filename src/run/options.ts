@@ -1,0 +1,167 @@
+import type { Dispatcher } from 'undici';
+import { resolveEndpoint, type CakeEndpoint } from '../cake/endpoint.js';
+import { UsageError } from '../errors.js';
+import type { Logger } from '../record/log.js';
+import type { BackoffOptions } from '../send/retry-delay.js';
+import type { RowOutcome, SourceRow, UpdateRequest } from '../types.js';
+import { defaultOutputs } from './output-paths.js';
+
+/** Everything `runBulk` accepts. Only `input` is required; see each field for its default. */
+export interface BulkOptions {
+  /** The spreadsheet (`apply`) or results file (`rerun`) to read. */
+  input: string;
+  /** `apply` reads a spreadsheet; `rerun` reads a results file and sends only what did not succeed. @default 'apply' */
+  mode?: 'apply' | 'rerun';
+  /** Validate and record what would be sent; open no connection. @default false */
+  dryRun?: boolean;
+  /** CAKE admin base URL, e.g. `https://admin.example.com`. Required unless dryRun. */
+  baseUrl?: string;
+  /** API key. Required unless dryRun. Never logged or printed. */
+  apiKey?: string;
+  /** Results CSV. @default `<input-stem>.results.csv` beside the input (`.dry-run.results.csv` for a dry run, `.rerun-N.results.csv` for rerun) */
+  out?: string;
+  /** JSON-lines log, appended to; `false` for none. @default `<input-stem>.log.jsonl` beside the input */
+  log?: string | false;
+  /** Requests in flight at most (and connections opened at most). @default 4 */
+  concurrency?: number;
+  /** Requests per second across the pool at most. @default undefined (unlimited) */
+  rate?: number;
+  /** Attempts per row, the first included. @default 5 */
+  maxAttempts?: number;
+  /** Limit for one attempt (connect, headers and body), in ms. @default 30000 */
+  timeoutMs?: number;
+  /** Send the valid rows even when some rows are invalid. @default false */
+  skipInvalid?: boolean;
+  /** Overwrite an existing results file and journal. @default false */
+  force?: boolean;
+  /** Continue an interrupted run from its journal. @default false */
+  resume?: boolean;
+  /** Retries allowed across the whole run. @default the number of rows to send (at least 100) */
+  retryBudget?: number;
+  /** Rows in a row that exhaust their retries before the run stops; 0 disables. @default 10 */
+  breakerThreshold?: number;
+  /** Field delimiter. @default detected from the header line */
+  delimiter?: string;
+  /** Worksheet to read from an .xlsx file. @default the first sheet */
+  sheet?: string;
+  /** Write the results with a UTF-8 BOM and CRLF, for Excel. @default false */
+  excel?: boolean;
+  /** Retry backoff. @default { baseMs: 250, capMs: 30000, maxRetryAfterMs: 60000 } */
+  backoff?: Partial<BackoffOptions>;
+  /** Where results rows wait to be written in order at most. @default max(1000, concurrency * 64) */
+  reorderWindow?: number;
+  /** HTTP dispatcher; one is created (and closed) per run when omitted. */
+  dispatcher?: Dispatcher;
+  /** Logger; when given, `log` is only reported, not opened. */
+  logger?: Logger;
+  /** Waits between retries and for the rate limit; should resolve early when `signal` fires. @default setTimeout-based */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source. @default Math.random */
+  random?: () => number;
+  /** Clock in ms. @default performance.now */
+  now?: () => number;
+  /** Stop starting rows; in-flight rows finish (first Ctrl-C). */
+  stopSignal?: AbortSignal;
+  /** Abort in-flight requests too (second Ctrl-C). */
+  abortSignal?: AbortSignal;
+  /** Called with every request a dry run would send, in input order. */
+  onDryRunRequest?: (row: number, request: UpdateRequest) => void;
+  /** Called with a one-line warning (unknown columns and the like). */
+  onWarning?: (message: string) => void;
+  /** Called about twice a second with progress. */
+  onProgress?: (progress: { done: number; total: number }) => void;
+  /** Called with every row as its results line is written, in input order. */
+  onRow?: (row: SourceRow, outcome: RowOutcome) => void;
+}
+
+export interface ResolvedOptions {
+  input: string;
+  mode: 'apply' | 'rerun';
+  dryRun: boolean;
+  endpoint: CakeEndpoint | undefined;
+  apiKey: string;
+  out: string;
+  log: string | false;
+  concurrency: number;
+  rate: number | undefined;
+  maxAttempts: number;
+  timeoutMs: number;
+  skipInvalid: boolean;
+  force: boolean;
+  resume: boolean;
+  retryBudget: number | undefined;
+  breakerThreshold: number;
+  delimiter: string | undefined;
+  sheet: string | undefined;
+  excel: boolean;
+  backoff: BackoffOptions;
+  reorderWindow: number;
+}
+
+export const DEFAULTS = {
+  concurrency: 4,
+  maxAttempts: 5,
+  timeoutMs: 30_000,
+  breakerThreshold: 10,
+  backoff: { baseMs: 250, capMs: 30_000, maxRetryAfterMs: 60_000 },
+} as const;
+
+/** Checks every option once and fills in defaults, so later stages see no optional values. */
+export function resolveOptions(options: BulkOptions): ResolvedOptions {
+  if (!options.input) throw new UsageError('Expected an input file');
+  const mode = options.mode ?? 'apply';
+  const dryRun = options.dryRun ?? false;
+  const concurrency = integer('--concurrency', options.concurrency ?? DEFAULTS.concurrency, 1, 1024);
+  const apiKey = options.apiKey ?? '';
+  if (!dryRun && apiKey.trim() === '') {
+    throw new UsageError('no API key: set CAKE_API_KEY or pass --api-key-file PATH', 'E_NO_API_KEY');
+  }
+  if (!dryRun && !options.baseUrl) {
+    throw new UsageError('no CAKE base URL: pass --base-url URL or set CAKE_BASE_URL', 'E_NO_BASE_URL');
+  }
+  const endpoint = options.baseUrl ? resolveEndpoint(options.baseUrl) : undefined;
+  if (options.delimiter !== undefined && ![',', ';', '\t', '|'].includes(options.delimiter)) {
+    throw new UsageError(`Expected \`--delimiter\` to be one of , ; tab |, got \`${options.delimiter}\``);
+  }
+  const outputs = defaultOutputs(options.input, mode, dryRun, options.resume ?? false);
+  return {
+    input: options.input,
+    mode,
+    dryRun,
+    endpoint,
+    apiKey,
+    out: options.out ?? outputs.out,
+    log: options.log ?? outputs.log,
+    concurrency,
+    rate: options.rate === undefined ? undefined : positive('--rate', options.rate),
+    maxAttempts: integer('--max-attempts', options.maxAttempts ?? DEFAULTS.maxAttempts, 1, 100),
+    timeoutMs: integer('--timeout', options.timeoutMs ?? DEFAULTS.timeoutMs, 1, 3_600_000),
+    skipInvalid: options.skipInvalid ?? false,
+    force: options.force ?? false,
+    resume: options.resume ?? false,
+    retryBudget:
+      options.retryBudget === undefined ? undefined : integer('--retry-budget', options.retryBudget, 0, 1e9),
+    breakerThreshold: integer('--breaker', options.breakerThreshold ?? DEFAULTS.breakerThreshold, 0, 1e9),
+    delimiter: options.delimiter,
+    sheet: options.sheet,
+    excel: options.excel ?? false,
+    backoff: { ...DEFAULTS.backoff, ...options.backoff },
+    reorderWindow: options.reorderWindow ?? Math.max(1000, concurrency * 64),
+  };
+}
+
+function integer(flag: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      `Expected \`${flag}\` to be a whole number from ${min} to ${max}, got \`${value}\` (${typeof value})`,
+    );
+  }
+  return value;
+}
+
+function positive(flag: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`Expected \`${flag}\` to be a number above 0, got \`${value}\` (${typeof value})`);
+  }
+  return value;
+}

@@ -1,0 +1,177 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { journalPath, type Journal } from '../record/journal.js';
+import { createSilentLogger, linesVia, openFileLogger, type LogLine, type Logger } from '../record/log.js';
+import { createResultsWriter, type ResultsWriter } from '../record/results-writer.js';
+import { createAgent } from '../send/agent.js';
+import type { RowStatus } from '../types.js';
+import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
+import { checkJournalFree, loadResume, openJournal } from './resume.js';
+import { scanPass } from './scan-pass.js';
+import { sendPass, type SendPassResult } from './send-pass.js';
+import { createStopPolicy, type StopReason } from './stop-policy.js';
+
+export type { StopReason };
+
+/** The run's summary; the counts also appear flat for the `--json` shape. */
+export interface BulkResult {
+  total: number;
+  updated: number;
+  failed: number;
+  invalid: number;
+  skipped: number;
+  dry_run: number;
+  results: string;
+  log: string | false;
+  /** 0 all rows ok, 1 some rows not updated (or the circuit opened), 2 the key was rejected, 130 interrupted. */
+  exitCode: number;
+  stopped: StopReason | undefined;
+  /** Rows carried over from an earlier run (rerun or resume) without being sent. */
+  carried: number;
+  retries: number;
+  throttleCuts: number;
+  durationMs: number;
+  /** Set when the journal was kept so the run can be resumed. */
+  journal: string | undefined;
+  warnings: string[];
+}
+
+/**
+ * Applies a spreadsheet of offer updates: read, validate, send, record. Row failures are recorded, not
+ * thrown; only run-level problems (options, unreadable input, unwritable output) reject.
+ */
+export async function runBulk(options: BulkOptions): Promise<BulkResult> {
+  const o = resolveOptions(options);
+  const started = performance.now();
+  const scan = await scanPass(o, !o.dryRun);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  if (scan.columns.unknown.length > 0) {
+    warn(
+      `columns not used by cake-bulk, carried into the results as they are: ${scan.columns.unknown.join(', ')}`,
+    );
+  }
+  if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
+
+  const resumed = o.resume ? loadResume(o, scan) : undefined;
+  if (!o.dryRun) checkJournalFree(o, resumed !== undefined);
+  const ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
+  const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
+  const logLine: LogLine = ownLog?.line ?? linesVia(logger);
+  let writer: ResultsWriter;
+  let journal: Journal | undefined;
+  try {
+    writer = createResultsWriter({
+      path: o.out,
+      inputColumns: scan.columns.names,
+      excel: o.excel,
+      overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
+      window: o.reorderWindow,
+    });
+    journal = o.dryRun ? undefined : openJournal(o, scan, resumed !== undefined);
+  } catch (error) {
+    ownLog?.close();
+    throw error;
+  }
+  const ownDispatcher = !options.dispatcher && !o.dryRun;
+  // A dry run sends nothing, so it gets no HTTP client at all (undici is not even loaded).
+  const dispatcher = o.dryRun
+    ? undefined
+    : (options.dispatcher ?? (await createAgent(o.concurrency, o.timeoutMs)));
+
+  logger.info({
+    event: 'run_start',
+    mode: o.mode,
+    dry_run: o.dryRun,
+    input: o.input,
+    input_sha256: scan.sha256,
+    rows: scan.total,
+    invalid: scan.invalid,
+    resume: o.resume,
+    options: loggableOptions(o),
+  });
+
+  const stop = createStopPolicy(options.stopSignal, options.abortSignal);
+  const progress = setInterval(() => options.onProgress?.({ done: writer.written, total: scan.total }), 500);
+  let pass: SendPassResult | undefined;
+  try {
+    pass = await sendPass({
+      o,
+      scan,
+      writer,
+      journal,
+      resumed,
+      logLine,
+      dispatcher,
+      stop,
+      abortSignal: options.abortSignal,
+      sleep:
+        options.sleep ??
+        ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined)),
+      random: options.random ?? Math.random,
+      now: options.now ?? (() => performance.now()),
+      onDryRunRequest: options.onDryRunRequest,
+      onRow: options.onRow,
+    });
+  } catch (error) {
+    // What was logged before the failure still reaches the file.
+    ownLog?.close();
+    throw error;
+  } finally {
+    clearInterval(progress);
+    stop.close();
+    if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
+    let complete = false;
+    try {
+      writer.close();
+      complete =
+        pass !== undefined && pass.reachedEnd && stop.reason === undefined && pass.writeFailure === undefined;
+    } finally {
+      // The journal goes only when the results file is complete; after a crash it is what --resume reads.
+      journal?.close(complete);
+    }
+  }
+  if (pass.writeFailure !== undefined) {
+    ownLog?.close();
+    throw pass.writeFailure;
+  }
+
+  const result: BulkResult = {
+    total: scan.total,
+    ...pass.counts,
+    results: o.out,
+    log: o.log,
+    exitCode: exitCodeFor(stop.reason, pass.counts, scan.total, o.dryRun),
+    stopped: stop.reason,
+    carried: pass.carried,
+    retries: pass.retries,
+    throttleCuts: pass.throttleCuts,
+    durationMs: Math.round(performance.now() - started),
+    journal: journal && stop.reason !== undefined ? journalPath(o.out) : undefined,
+    warnings,
+  };
+  logger.info({ event: 'run_end', ...result, warnings: undefined });
+  ownLog?.close();
+  return result;
+}
+
+function exitCodeFor(
+  stopped: StopReason | undefined,
+  counts: Record<RowStatus, number>,
+  total: number,
+  dryRun: boolean,
+): number {
+  if (stopped === 'interrupted' || stopped === 'aborted') return 130;
+  if (stopped === 'auth') return 2;
+  if (stopped === 'circuit') return 1;
+  const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
+  return good === total ? 0 : 1;
+}
+
+/** Options as logged: everything that shapes the run, never the key. */
+function loggableOptions(o: ResolvedOptions): Record<string, unknown> {
+  const { apiKey: _apiKey, endpoint, ...rest } = o;
+  return { ...rest, endpoint: endpoint?.updateOfferUrl };
+}

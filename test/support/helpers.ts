@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll } from 'vitest';
+
+/** The built CLI; `npm test` builds before running vitest. */
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+export const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
+export const API_KEY = 'test-key-7f3a9c2e41d8';
+
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would, with a clean environment plus `env`. */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; onSpawn?: (pid: number) => void } = {},
+): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    if (child.pid) options.onSpawn?.(child.pid);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+const created: string[] = [];
+// Each test file removes the directories it made once its tests are done. (Not on the process's 'exit':
+// vitest ends its forked workers without one, and every run left ~300 directories, ~30 MB, in /tmp.)
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the system temp dir, removed once the test file that made it is done. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cake-bulk-test-'));
+  created.push(dir);
+  return dir;
+}
+
+/** Writes a CSV into `dir` and returns its path. */
+export async function writeCsv(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** Reads a results CSV into objects keyed by header name. */
+export async function readResults(path: string): Promise<Array<Record<string, string>>> {
+  const text = await readFile(path, 'utf8');
+  return parse(text, { columns: true, bom: true }) as Array<Record<string, string>>;
+}
+
+/** Reads a JSON-lines log. */
+export async function readLog(path: string): Promise<Array<Record<string, unknown>>> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** `n` data rows of `offer_id,payout`, ids from `firstId`, payouts derived from the id. */
+export function payoutCsv(n: number, firstId = 1): string {
+  const lines = ['offer_id,payout'];
+  for (let i = 0; i < n; i++) lines.push(`${firstId + i},${((firstId + i) % 97) + 0.25}`);
+  return `${lines.join('\n')}\n`;
+}
