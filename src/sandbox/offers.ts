@@ -1,41 +1,54 @@
 import { OFFER_STATUSES } from '../types.js';
+import { DATE_TIME, seededOffer, seededTagIds, type CatalogEntry, type Offer } from './catalog.js';
 
-export interface Offer {
-  offer_id: number;
-  offer_name: string;
-  offer_status: string;
-  payout: number;
-  revenue: number;
-  expiration_date: string;
-}
+/** What update_offer echoes: the fields it can change, and `expiration_date` only when it is reported. */
+export type EchoedOffer = Pick<
+  Offer,
+  'offer_id' | 'offer_name' | 'offer_status' | 'payout' | 'revenue' | 'expiration_date'
+>;
+
+export type { Offer } from './catalog.js';
 
 export type ApplyResult = { ok: true; offer: Offer } | { ok: false; message: string };
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+export interface OfferStoreOptions {
+  /** Offers 1..offers exist. */
+  offers: number;
+  /** Picks the seeded catalog. */
+  catalogSeed: number;
+  /** Exact starting values for some ids, checked by the caller (see `resolveSandboxOptions`). */
+  catalog: readonly CatalogEntry[];
+  /** Payouts are stored rounded to this many decimals. */
+  payoutDecimals: number;
+}
 
 /**
- * The simulator's offer store. Offers 1..maxOfferId exist (created on first touch, so a million ids cost
- * nothing until used); any other id is unknown, as on a real CAKE instance.
+ * The simulator's offers. Offers 1..offers exist; any other id is unknown, as on a real CAKE instance. An
+ * offer's starting values come from the seeded catalog, overridden by `catalog` entries, and only offers an
+ * update changed take memory, so ten million ids cost nothing until used.
  */
-export function createOfferStore(maxOfferId: number, payoutDecimals: number) {
+export function createOfferStore(options: OfferStoreOptions) {
+  const { offers: count, catalogSeed, payoutDecimals } = options;
   const offers = new Map<number, Offer>();
   const updates = new Map<number, number>();
+  const preloaded = new Map(options.catalog.map((entry) => [entry.offer_id, entry]));
+
+  const exists = (id: number) => Number.isInteger(id) && id >= 1 && id <= count;
+
+  function initial(id: number): Offer | undefined {
+    if (!exists(id)) return undefined;
+    const offer = seededOffer(catalogSeed, id);
+    const entry = preloaded.get(id);
+    if (!entry) return offer;
+    const { expiration_date: expiry, ...fields } = entry;
+    const merged: Offer = { ...offer, ...definedOnly(fields) };
+    if (expiry === null) delete merged.expiration_date;
+    else if (expiry !== undefined) merged.expiration_date = expiry;
+    return merged;
+  }
 
   function get(id: number): Offer | undefined {
-    if (!Number.isInteger(id) || id < 1 || id > maxOfferId) return undefined;
-    let offer = offers.get(id);
-    if (!offer) {
-      offer = {
-        offer_id: id,
-        offer_name: `Offer ${id}`,
-        offer_status: 'active',
-        payout: 1,
-        revenue: 2,
-        expiration_date: '2030-12-31 23:59:59',
-      };
-      offers.set(id, offer);
-    }
-    return offer;
+    return offers.get(id) ?? initial(id);
   }
 
   function apply(body: Record<string, unknown>): ApplyResult {
@@ -73,9 +86,16 @@ export function createOfferStore(maxOfferId: number, payoutDecimals: number) {
   }
 
   return {
+    /** Offers 1..count exist. */
+    count,
+    /** The offer as List Offers reports it now, or undefined for an id that does not exist. */
     get,
+    /** The offer as it was before any update: seeded, then overridden by `catalog`. */
+    initial,
+    /** The tags List Offers' `tag_id` filter matches; fixed by the catalog seed. */
+    tagIds: (id: number): number[] => (exists(id) ? seededTagIds(catalogSeed, id) : []),
     apply,
-    /** Offers touched so far, by id. */
+    /** Offers changed by an update, by id, as they are now; an offer never updated is not here. */
     offers,
     /** How many updates each offer received. */
     updates,
@@ -83,6 +103,18 @@ export function createOfferStore(maxOfferId: number, payoutDecimals: number) {
 }
 
 export type OfferStore = ReturnType<typeof createOfferStore>;
+
+/** The update echo: the fields update_offer can change, and nothing CAKE would not send back. */
+export function echoOf(offer: Offer): EchoedOffer {
+  const { offer_id, offer_name, offer_status, payout, revenue, expiration_date } = offer;
+  const echo: EchoedOffer = { offer_id, offer_name, offer_status, payout, revenue };
+  if (expiration_date !== undefined) echo.expiration_date = expiration_date;
+  return echo;
+}
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
 
 function round(value: number, decimals: number): number {
   const factor = 10 ** decimals;

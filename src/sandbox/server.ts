@@ -1,36 +1,29 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { NO_FAULTS, pickFault, seededRandom, type FaultRates } from './faults.js';
-import { createOfferStore, type OfferStore } from './offers.js';
+import { NO_FAULTS } from './faults.js';
+import { createGate, send } from './gate.js';
+import { listOffers, parseListQuery } from './list-offers.js';
+import { createOfferStore, echoOf, type OfferStore } from './offers.js';
+import { resolveSandboxOptions, checkWholeNumber, type SandboxOptions } from './options.js';
 
-export interface SandboxOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
-  port?: number;
-  /** The key the simulator accepts; anything else is answered 401. @default 'sandbox-key' */
-  apiKey?: string;
-  /** Delay before every answer, in ms. @default 0 */
-  latencyMs?: number;
-  /** Fault shares, combined and drawn from one seeded stream. @default none */
-  faults?: Partial<FaultRates>;
-  /** Seed for the fault stream. @default 1 */
-  seed?: number;
-  /** Retry-After sent with 429 answers, in seconds. @default 1 */
-  retryAfterSeconds?: number;
-  /** Requests per second accepted at most (token bucket); beyond it 429 with Retry-After. @default unlimited */
-  maxRps?: number;
-  /** Offers 1..maxOfferId exist. @default 10000000 */
-  maxOfferId?: number;
-  /** Payouts are stored rounded to this many decimals (a real instance's precision). @default 4 */
-  payoutDecimals?: number;
-}
+export type { SandboxOptions } from './options.js';
 
 /** What the simulator saw, for tests and benchmarks. */
 export interface SandboxStats {
+  /** update_offer requests, whatever their answer; the same number as `updates`. */
   requests: number;
+  /** update_offer requests, whatever their answer. */
+  updates: number;
+  /** List Offers requests, whatever their answer. */
+  reads: number;
+  /** Offers sent in List Offers pages that reached the client whole (not reset or malformed). */
+  rowsRead: number;
   inFlight: number;
   maxInFlight: number;
   connections: number;
+  /** Updates stored. */
   applied: number;
+  /** Answers by kind (`answer`, `401`, `429`, a fault's name...), reads and updates together. */
   byAnswer: Record<string, number>;
   /** Milliseconds requests spent in the simulator, summed: its real latency, which a busy machine stretches. */
   busyMs: number;
@@ -41,9 +34,12 @@ export interface Sandbox {
   port: number;
   stats: SandboxStats;
   store: OfferStore;
-  /** Changes faults, latency or rate limit while running. */
+  /** Changes faults, latency, rate limit or page size while running. */
   configure(
-    options: Pick<SandboxOptions, 'faults' | 'latencyMs' | 'maxRps' | 'apiKey' | 'retryAfterSeconds'>,
+    options: Pick<
+      SandboxOptions,
+      'faults' | 'latencyMs' | 'maxRps' | 'apiKey' | 'retryAfterSeconds' | 'maxRowLimit'
+    >,
   ): void;
   /** Stops listening and drops every connection: clients see connection refused until `up`. */
   down(): Promise<void>;
@@ -51,19 +47,23 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** Starts the CAKE simulator on 127.0.0.1. */
+/** The paths CAKE serves, under whatever base path the instance has. */
+const UPDATE_PATH = /\/api\/2\/update_offer\.json$/;
+const LIST_PATH = /\/api\/2\/offers\.json$/;
+
+/**
+ * Starts the CAKE simulator on 127.0.0.1: update_offer (POST, key in the JSON body) and List Offers (GET,
+ * key in the query string) over one seeded catalog, with the same latency, rate limit and fault stream.
+ */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  let apiKey = options.apiKey ?? 'sandbox-key';
-  let latencyMs = options.latencyMs ?? 0;
-  let faults: FaultRates = { ...NO_FAULTS, ...options.faults };
-  let retryAfter = options.retryAfterSeconds ?? 1;
-  let maxRps = options.maxRps;
-  let tokens = maxRps ?? 0;
-  let refilledAt = Date.now();
-  const random = seededRandom(options.seed ?? 1);
-  const store = createOfferStore(options.maxOfferId ?? 10_000_000, options.payoutDecimals ?? 4);
+  const resolved = resolveSandboxOptions(options);
+  const settings = { ...resolved };
+  const store = createOfferStore(resolved);
   const stats: SandboxStats = {
     requests: 0,
+    updates: 0,
+    reads: 0,
+    rowsRead: 0,
     inFlight: 0,
     maxInFlight: 0,
     connections: 0,
@@ -72,39 +72,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     busyMs: 0,
   };
   const sockets = new Set<Socket>();
-
   const count = (answer: string) => (stats.byAnswer[answer] = (stats.byAnswer[answer] ?? 0) + 1);
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(typeof body === 'string' ? body : JSON.stringify(body));
-  };
-  const withinRate = (): boolean => {
-    if (maxRps === undefined) return true;
-    const now = Date.now();
-    tokens = Math.min(maxRps, tokens + ((now - refilledAt) / 1000) * maxRps);
-    refilledAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
+  const { admit, answer, setMaxRps } = createGate(settings, { ...resolved, count });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
-    if (req.url === '/_sandbox/stats' && req.method === 'GET') return send(res, 200, stats);
-    if (req.url?.startsWith('/_sandbox/offers') && req.method === 'GET') {
-      return send(res, 200, {
-        offers: [...store.offers.values()],
-        updates: Object.fromEntries(store.updates),
-      });
-    }
-    if (req.url === '/_sandbox/config' && req.method === 'POST') {
-      sandbox.configure(JSON.parse(text) as SandboxOptions);
-      return send(res, 200, { ok: true });
-    }
-    if (req.method !== 'POST' || !/\/api\/2\/update_offer\.json$/.test(req.url ?? '')) {
-      count('404');
-      return send(res, 404, { request_status: 'Failure', message: 'Not found' });
-    }
+  async function update(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
     stats.requests++;
+    stats.updates++;
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(text) as Record<string, unknown>;
@@ -112,51 +85,55 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       count('400');
       return send(res, 400, { request_status: 'Failure', message: 'Body is not JSON' });
     }
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-    if (body.api_key !== apiKey) {
-      count('401');
-      return send(res, 401, { request_status: 'Failure', message: 'Invalid API key' });
-    }
-    if (!withinRate()) {
-      count('429');
-      return send(
-        res,
-        429,
-        { request_status: 'Failure', message: 'Too many requests' },
-        { 'retry-after': String(retryAfter) },
-      );
-    }
-    const fault = pickFault(faults, random);
-    count(fault === 'none' ? 'answer' : fault);
-    switch (fault) {
-      case 'http503':
-        return send(res, 503, '<html><body>Service Unavailable</body></html>', {
-          'content-type': 'text/html',
-        });
-      case 'http429':
-        return send(
-          res,
-          429,
-          { request_status: 'Failure', message: 'Too many requests' },
-          { 'retry-after': String(retryAfter) },
-        );
-      case 'throttleMessage':
-        return send(res, 200, { request_status: 'Failure', message: 'API Restricted: rate limit exceeded' });
-      case 'reset':
-        req.socket.destroy();
-        return;
-      case 'hang':
-        return;
-    }
+    const fault = await admit(req, res, body.api_key);
+    if (fault === undefined) return;
     const result = store.apply(body);
     if (result.ok) stats.applied++;
-    if (fault === 'resetAfterApply') {
-      req.socket.destroy();
+    answer(
+      req,
+      res,
+      fault,
+      result.ok
+        ? { request_status: 'Success', offer: echoOf(result.offer) }
+        : { request_status: 'Failure', message: result.message },
+    );
+  }
+
+  async function read(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+    stats.reads++;
+    const fault = await admit(req, res, params.get('api_key'));
+    if (fault === undefined) return;
+    const parsed = parseListQuery(params);
+    if (!parsed.ok) {
+      answer(req, res, fault, { request_status: 'Failure', message: parsed.message });
       return;
     }
-    if (fault === 'malformed') return send(res, 200, '{"request_status":"Succ');
-    if (!result.ok) return send(res, 200, { request_status: 'Failure', message: result.message });
-    return send(res, 200, { request_status: 'Success', offer: result.offer });
+    const page = listOffers(store, parsed.query, settings.maxRowLimit);
+    const body = {
+      request_status: 'Success',
+      offers: page.offers.map((offer) => ({ offer })),
+      total_rows: page.totalRows,
+    };
+    if (answer(req, res, fault, body)) stats.rowsRead += page.offers.length;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, text: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (url.pathname === '/_sandbox/stats' && req.method === 'GET') return send(res, 200, stats);
+    if (url.pathname.startsWith('/_sandbox/offers') && req.method === 'GET') {
+      return send(res, 200, {
+        offers: [...store.offers.values()],
+        updates: Object.fromEntries(store.updates),
+      });
+    }
+    if (url.pathname === '/_sandbox/config' && req.method === 'POST') {
+      sandbox.configure(JSON.parse(text) as SandboxOptions);
+      return send(res, 200, { ok: true });
+    }
+    if (req.method === 'POST' && UPDATE_PATH.test(url.pathname)) return update(req, res, text);
+    if (req.method === 'GET' && LIST_PATH.test(url.pathname)) return read(req, res, url.searchParams);
+    count('404');
+    return send(res, 404, { request_status: 'Failure', message: 'Not found' });
   }
 
   const server = createServer((req, res) => {
@@ -188,7 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     socket.on('close', () => sockets.delete(socket));
   });
 
-  let port = options.port ?? 0;
+  let port = resolved.port;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -216,13 +193,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats,
     store,
     configure(next) {
-      if (next.faults) faults = { ...NO_FAULTS, ...next.faults };
-      if (next.latencyMs !== undefined) latencyMs = next.latencyMs;
-      if (next.apiKey !== undefined) apiKey = next.apiKey;
-      if (next.retryAfterSeconds !== undefined) retryAfter = next.retryAfterSeconds;
-      if ('maxRps' in next) {
-        maxRps = next.maxRps;
-        tokens = maxRps ?? 0;
+      if (next.faults) settings.faults = { ...NO_FAULTS, ...next.faults };
+      if (next.latencyMs !== undefined) settings.latencyMs = next.latencyMs;
+      if (next.apiKey !== undefined) settings.apiKey = next.apiKey;
+      if (next.retryAfterSeconds !== undefined) settings.retryAfterSeconds = next.retryAfterSeconds;
+      if ('maxRps' in next) setMaxRps(next.maxRps);
+      if (next.maxRowLimit !== undefined) {
+        checkWholeNumber('maxRowLimit', next.maxRowLimit, 1, Number.MAX_SAFE_INTEGER);
+        settings.maxRowLimit = next.maxRowLimit;
       }
     },
     down: stop,

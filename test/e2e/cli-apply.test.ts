@@ -142,18 +142,11 @@ describe('a clean apply of fixtures/valid.csv', () => {
   });
 
   it('leaves out the fields whose cells are empty', () => {
-    expect(s.store.offers.get(102)).toEqual({
-      offer_id: 102,
-      offer_name: 'Offer 102',
-      offer_status: 'inactive',
-      payout: 1,
-      revenue: 2,
-      expiration_date: '2030-12-31 23:59:59',
-    });
-    expect(s.store.offers.get(104)).toMatchObject({
-      offer_name: 'Offer 104',
-      offer_status: 'active',
-      revenue: 2,
+    expect(s.store.offers.get(102)).toEqual({ ...s.store.initial(102), offer_status: 'inactive' });
+    expect(s.store.offers.get(104)).toEqual({
+      ...s.store.initial(104),
+      payout: 3,
+      expiration_date: '2027-02-28 10:00:00',
     });
   });
 
@@ -203,7 +196,10 @@ describe.concurrent('headers', () => {
     const run = await apply(s, input);
     expect(run.code).toBe(0);
     expect(s.store.offers.get(201)).toMatchObject({ payout: 4.25, offer_status: 'active' });
-    expect(s.store.offers.get(202)).toMatchObject({ payout: 1, offer_status: 'pending' });
+    expect(s.store.offers.get(202)).toMatchObject({
+      payout: s.store.initial(202)!.payout,
+      offer_status: 'pending',
+    });
     const warnings = run.stderr.split('\n').filter((line) => /warning/.test(line));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('Account Manager, Notes');

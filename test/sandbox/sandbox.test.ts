@@ -42,17 +42,18 @@ async function post(s: Sandbox, body: Record<string, unknown>, timeoutMs = 5000)
 describe('sandbox update_offer', () => {
   it('applies an update and echoes the whole offer with Success', async () => {
     const s = await sandbox();
-    const answer = await post(s, { offer_id: 12, payout: 3.5, offer_status: 'inactive' });
+    const before = s.store.get(12)!;
+    const answer = await post(s, { offer_id: 12, payout: 3.5, offer_status: 'pending' });
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({
       request_status: 'Success',
       offer: {
         offer_id: 12,
-        offer_name: 'Offer 12',
-        offer_status: 'inactive',
+        offer_name: before.offer_name,
+        offer_status: 'pending',
         payout: 3.5,
-        revenue: 2,
-        expiration_date: '2030-12-31 23:59:59',
+        revenue: before.revenue,
+        ...(before.expiration_date === undefined ? {} : { expiration_date: before.expiration_date }),
       },
     });
     expect(s.store.updates.get(12)).toBe(1);
@@ -97,7 +98,7 @@ describe('sandbox update_offer', () => {
     const s = await sandbox();
     await post(s, { offer_id: 3, payout: 9 });
     await post(s, { offer_id: 3, revenue: 4 });
-    expect(s.store.offers.get(3)).toMatchObject({ payout: 9, revenue: 4, offer_status: 'active' });
+    expect(s.store.offers.get(3)).toEqual({ ...s.store.initial(3), payout: 9, revenue: 4 });
     expect(s.store.updates.get(3)).toBe(2);
   });
 });
