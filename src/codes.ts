@@ -83,6 +83,13 @@ export const CODES = {
   E_NO_API_KEY: { kind: 'run', meaning: 'no API key: CAKE_API_KEY or --api-key-file' },
   E_NO_BASE_URL: { kind: 'run', meaning: 'no CAKE base URL: --base-url or CAKE_BASE_URL' },
   E_INSECURE_URL: { kind: 'run', meaning: 'http:// to a host other than this machine' },
+  E_URL_CREDENTIALS: { kind: 'run', meaning: '--base-url holds a user name, password, query or fragment' },
+  E_API_KEY: { kind: 'run', meaning: 'the API key is too short or holds white space or control characters' },
+  E_TLS: { kind: 'run', meaning: "the server's TLS certificate was refused; the run stopped" },
+  E_STOPPED_TLS: {
+    kind: 'stopped',
+    meaning: "not sent: the server's TLS certificate was refused, so the run stopped",
+  },
   E_FILE_READ: {
     kind: 'run',
     meaning: 'the input cannot be read (missing, a directory, not a regular file)',
@@ -109,9 +116,16 @@ export const CODES = {
     meaning: 'an output file cannot be created or written (permissions, a full disk)',
   },
   E_OUTPUT_EXISTS: { kind: 'run', meaning: 'the results file exists: --out, --resume or --force' },
+  E_LOCKED: { kind: 'run', meaning: 'another cake-bulk run is writing the same results file' },
+  E_SAME_FILE: { kind: 'run', meaning: 'an output path is the input, or the same file as another output' },
   E_JOURNAL_EXISTS: { kind: 'run', meaning: 'an interrupted run left its journal: --resume or --force' },
   E_JOURNAL: { kind: 'run', meaning: 'the journal beside the results file is not a cake-bulk journal' },
+  E_CATALOG: { kind: 'run', meaning: 'sandbox: a --catalog file cannot be read' },
   E_NOTHING_TO_RESUME: { kind: 'run', meaning: '--resume found no journal' },
+  E_RESUME_MISMATCH: {
+    kind: 'run',
+    meaning: '--resume: the sheet, delimiter, columns or mapping differ from the interrupted run',
+  },
   E_INPUT_CHANGED: { kind: 'run', meaning: '--resume: the input is not the one the interrupted run read' },
 } as const satisfies Record<string, { kind: CodeKind; meaning: string }>;
 

@@ -30,11 +30,14 @@ export class FileError extends CakeBulkError {
   override name = 'FileError';
   readonly file: string;
   readonly line: number | undefined;
+  /** The message without the file and line in front. */
+  readonly detail: string;
 
   constructor(code: string, file: string, line: number | undefined, message: string) {
     super(code, `${file}${line === undefined ? '' : `:${line}`}: ${message}`, 2);
     this.file = file;
     this.line = line;
+    this.detail = message;
   }
 }
 

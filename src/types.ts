@@ -65,7 +65,8 @@ export type AttemptResult =
       throttled: boolean;
     }
   | { kind: 'rejected'; code: string; message: string; httpStatus: number | undefined }
-  | { kind: 'auth'; code: 'E_AUTH'; message: string; httpStatus: number }
+  /** The whole run must stop: the key was rejected (E_AUTH) or the server's certificate was (E_TLS). */
+  | { kind: 'fatal'; code: 'E_AUTH' | 'E_TLS'; message: string; httpStatus: number | undefined }
   | { kind: 'aborted'; code: 'E_ABORTED'; message: string };
 
 /** A complete HTTP answer: status, headers (lower-case names) and the body as text. */

@@ -1,6 +1,6 @@
-import { redactSecret } from '../redact.js';
+import type { Redactor } from '../redact.js';
 import type { AttemptResult, HttpAnswer } from '../types.js';
-import { AUTH_MESSAGE, AUTH_STATUSES, RETRYABLE_STATUSES, THROTTLE_MESSAGE } from './answer-rules.js';
+import { AUTH_STATUSES, RETRYABLE_STATUSES, isAuthMessage, isThrottleMessage } from './answer-rules.js';
 
 /** A CAKE answer: its JSON body when CAKE said Success, otherwise the attempt's failure. */
 export type Classified =
@@ -9,13 +9,14 @@ export type Classified =
 
 /**
  * Classifies an answer of any CAKE JSON endpoint. CAKE answers many failures with HTTP 200, so a 200 is a
- * success only with `request_status: Success`.
+ * success only with `request_status: Success`. Every text taken from the answer is scrubbed of the key
+ * before it is cut or kept.
  */
-export function classifyAnswer(answer: HttpAnswer, apiKey: string): Classified {
+export function classifyAnswer(answer: HttpAnswer, redact: Redactor): Classified {
   const { status, headers, text } = answer;
   if (AUTH_STATUSES.has(status)) {
     return {
-      kind: 'auth',
+      kind: 'fatal',
       code: 'E_AUTH',
       httpStatus: status,
       message: `the API rejected the key (HTTP ${status})`,
@@ -24,7 +25,7 @@ export function classifyAnswer(answer: HttpAnswer, apiKey: string): Classified {
   if (RETRYABLE_STATUSES.has(status)) {
     return retryable(
       `E_HTTP_${status}`,
-      `HTTP ${status}${snippet(text, apiKey)}`,
+      `HTTP ${status}${snippet(text, redact)}`,
       status,
       retryAfter(headers),
       status === 429,
@@ -34,27 +35,30 @@ export function classifyAnswer(answer: HttpAnswer, apiKey: string): Classified {
     return {
       kind: 'rejected',
       code: `E_HTTP_${status}`,
-      message: `HTTP ${status}${snippet(text, apiKey)}`,
+      message: `HTTP ${status}${snippet(text, redact)}`,
       httpStatus: status,
     };
   }
   const body = parseJson(text);
   const requestStatus = typeof body?.request_status === 'string' ? body.request_status : undefined;
   if (!body || requestStatus === undefined) {
-    return retryable('E_BAD_RESPONSE', `the answer is not CAKE's JSON${snippet(text, apiKey)}`, status);
+    return retryable('E_BAD_RESPONSE', `the answer is not CAKE's JSON${snippet(text, redact)}`, status);
   }
   if (requestStatus === 'Success') return { kind: 'success', httpStatus: status, body };
-  const message = redactSecret(serverMessage(body) ?? `request_status ${requestStatus}`, apiKey);
-  if (THROTTLE_MESSAGE.test(message)) {
+  const raw = serverMessage(body) ?? `request_status ${JSON.stringify(requestStatus)}`;
+  if (isThrottleMessage(raw)) {
+    const message = cut(redact(raw));
     return retryable('E_THROTTLED', `throttled: ${message}`, status, retryAfter(headers), true);
   }
-  if (AUTH_MESSAGE.test(message))
+  const message = cut(redact(raw));
+  if (isAuthMessage(raw)) {
     return {
-      kind: 'auth',
+      kind: 'fatal',
       code: 'E_AUTH',
       httpStatus: status,
       message: `the API rejected the key: ${message}`,
     };
+  }
   return { kind: 'rejected', code: 'E_API_FAILURE', message, httpStatus: status };
 }
 
@@ -96,10 +100,19 @@ function serverMessage(body: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function snippet(text: string, apiKey: string): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
+/** The start of an answer's body for a message: scrubbed whole first, then cut, so no cut can expose the key. */
+function snippet(text: string, redact: Redactor): string {
+  const clean = redact(text.length > 64 * 1024 ? text.slice(0, 64 * 1024) : text)
+    .replace(/\s+/g, ' ')
+    .trim();
   if (clean === '') return '';
-  return `: ${redactSecret(clean.length > 120 ? `${clean.slice(0, 120)}...` : clean, apiKey)}`;
+  return `: ${clean.length > 120 ? `${clean.slice(0, 120)}...` : clean}`;
+}
+
+/** A server message kept for the results file: one line, at most 500 characters. */
+function cut(message: string): string {
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 500)}...` : line;
 }
 
 function retryable(

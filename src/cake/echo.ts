@@ -1,53 +1,54 @@
-import type { ResultOffer, UpdateRequest } from '../types.js';
-import { UPDATE_FIELDS } from '../types.js';
+import type { Redactor } from '../redact.js';
+import { UPDATE_FIELDS, type ResultOffer, type UpdateRequest } from '../types.js';
+
+/** What a successful update's echoed offer says: the result columns, and where it differs from what was sent. */
+export interface Echo {
+  /** The update fields as the server wrote them, as text, scrubbed of the key. */
+  offer: ResultOffer;
+  /** Readable "field: sent X, server has Y" phrases; empty when the echo agrees. */
+  mismatches: string[];
+}
+
+const NUMBER_FIELDS = new Set(['payout', 'revenue']);
 
 /**
- * Reads the offer a successful update echoes back into result columns. CAKE answers numbers as JSON
- * numbers and dates in several shapes, so everything is kept as the server's text.
+ * Reads the offer a successful update echoes. CAKE answers with the offer as it now is, so an echo of
+ * another offer (`offer_id` not the one sent) or of values that are not the ones sent means the update
+ * cannot be trusted to have landed. Numbers must be JSON numbers: `"0x15"` is not 21. A field the server
+ * does not echo cannot be checked and is not reported.
  */
-export function readEchoedOffer(offer: unknown): ResultOffer {
-  const result: ResultOffer = {};
-  if (typeof offer !== 'object' || offer === null) return result;
-  const record = offer as Record<string, unknown>;
+export function checkEcho(request: UpdateRequest, echoed: unknown, redact: Redactor): Echo {
+  const offer: ResultOffer = {};
+  const mismatches: string[] = [];
+  if (typeof echoed !== 'object' || echoed === null || Array.isArray(echoed)) return { offer, mismatches };
+  const record = echoed as Record<string, unknown>;
+  const shown = (value: unknown) => redact(JSON.stringify(value) ?? String(value));
+  const id = record.offer_id;
+  if (id !== undefined && id !== null && !(typeof id === 'number' && id === request.offer_id)) {
+    mismatches.push(`offer_id: sent ${request.offer_id}, server has ${shown(id)}`);
+  }
   for (const field of UPDATE_FIELDS) {
     const value = record[field];
     if (value === undefined || value === null) continue;
-    result[field] = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return result;
-}
-
-/**
- * Fields the server says differ from what was sent, as readable "field: sent X, server has Y" phrases.
- * A field the server does not echo cannot be checked and is not reported.
- */
-export function findMismatches(request: UpdateRequest, echoed: ResultOffer): string[] {
-  const problems: string[] = [];
-  for (const field of UPDATE_FIELDS) {
+    offer[field] = redact(typeof value === 'object' ? JSON.stringify(value) : String(value));
     const sent = request[field];
-    const got = echoed[field];
-    if (sent === undefined || got === undefined) continue;
-    if (!sameValue(field, sent, got)) {
-      problems.push(`${field}: sent ${JSON.stringify(sent)}, server has ${JSON.stringify(got)}`);
+    if (sent !== undefined && !sameValue(field, sent, value)) {
+      mismatches.push(`${field}: sent ${JSON.stringify(sent)}, server has ${shown(value)}`);
     }
   }
-  return problems;
+  return { offer, mismatches };
 }
 
-function sameValue(field: string, sent: string | number, got: string): boolean {
-  // The server usually echoes exactly what it was sent; only a different spelling needs a closer look.
-  if (got === String(sent)) return true;
-  switch (field) {
-    case 'payout':
-    case 'revenue':
-      return Math.abs(Number(got) - Number(sent)) < 1e-9;
-    case 'offer_status':
-      return got.toLowerCase() === String(sent).toLowerCase();
-    case 'expiration_date':
-      return normalizeDate(got) === normalizeDate(String(sent));
-    default:
-      return got === sent;
+function sameValue(field: string, sent: string | number, got: unknown): boolean {
+  if (NUMBER_FIELDS.has(field)) {
+    return typeof got === 'number' && Number.isFinite(got) && Math.abs(got - Number(sent)) < 1e-9;
   }
+  if (typeof got !== 'string') return false;
+  // The server usually echoes exactly what it was sent; only a different spelling needs a closer look.
+  if (got === sent) return true;
+  if (field === 'offer_status') return got.toLowerCase() === String(sent).toLowerCase();
+  if (field === 'expiration_date') return normalizeDate(got) === normalizeDate(String(sent));
+  return false;
 }
 
 /** `2026-01-31T10:00:00.000Z` and `2026-01-31 10:00:00` are the same wall-clock value for CAKE. */

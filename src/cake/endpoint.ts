@@ -21,8 +21,22 @@ export function resolveEndpoint(baseUrl: string): CakeEndpoint {
   try {
     url = new URL(baseUrl);
   } catch {
+    // Only the part before any query or user name is quoted back: those are where a key would be.
+    const shown = baseUrl.split(/[?#@]/)[0];
     throw new UsageError(
-      `Expected \`--base-url\` to be a URL like https://admin.example.com, got \`${baseUrl}\``,
+      `Expected \`--base-url\` to be a URL like https://admin.example.com, got \`${shown}\``,
+    );
+  }
+  if (url.username || url.password) {
+    throw new UsageError(
+      '--base-url must not hold a user name or password; CAKE takes its key from CAKE_API_KEY or --api-key-file',
+      'E_URL_CREDENTIALS',
+    );
+  }
+  if (url.search || url.hash) {
+    throw new UsageError(
+      `--base-url must be the admin URL alone (${url.origin}${url.pathname.replace(/\/+$/, '')}), without ?query or #fragment; the key goes in CAKE_API_KEY or --api-key-file`,
+      'E_URL_CREDENTIALS',
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -34,9 +48,8 @@ export function resolveEndpoint(baseUrl: string): CakeEndpoint {
       'E_INSECURE_URL',
     );
   }
-  if (url.username || url.password) throw new UsageError('Expected `--base-url` without credentials in it');
   const updateOfferPath = /\/update_offer\.json$/i.test(url.pathname)
-    ? `${url.pathname}${url.search}`
+    ? url.pathname
     : `${url.pathname.replace(/\/+$/, '')}/api/2/update_offer.json`;
   return { origin: url.origin, updateOfferPath, updateOfferUrl: `${url.origin}${updateOfferPath}` };
 }

@@ -1,6 +1,7 @@
+import type { Redactor } from '../redact.js';
 import type { AttemptResult, HttpAnswer, HttpRequest, UpdateRequest } from '../types.js';
 import { classifyAnswer } from './classify-answer.js';
-import { findMismatches, readEchoedOffer } from './echo.js';
+import { checkEcho } from './echo.js';
 
 /**
  * The update_offer request for one validated row: a JSON body with the key first. The key is added only
@@ -14,15 +15,10 @@ export function updateOfferRequest(path: string, update: UpdateRequest, apiKey: 
 export function classifyUpdateAnswer(
   answer: HttpAnswer,
   update: UpdateRequest,
-  apiKey: string,
+  redact: Redactor,
 ): AttemptResult {
-  const classified = classifyAnswer(answer, apiKey);
+  const classified = classifyAnswer(answer, redact);
   if (classified.kind !== 'success') return classified;
-  const offer = readEchoedOffer(classified.body.offer);
-  return {
-    kind: 'success',
-    httpStatus: classified.httpStatus,
-    offer,
-    mismatches: findMismatches(update, offer),
-  };
+  const { offer, mismatches } = checkEcho(update, classified.body.offer, redact);
+  return { kind: 'success', httpStatus: classified.httpStatus, offer, mismatches };
 }

@@ -11,6 +11,10 @@ export interface Table {
   /** The header row's cells, as given. */
   columns: string[];
   headerLine: number;
+  /** CSV: the delimiter in use. */
+  delimiter: string | undefined;
+  /** .xlsx: the sheet read. */
+  sheet: string | undefined;
   /**
    * The data rows in order, in batches (a CSV chunk's worth): one async step per batch rather than per
    * row, which was a measurable share of every row in a dry run.
@@ -35,7 +39,14 @@ export async function readTable(options: ReadTableOptions): Promise<Table> {
   if (header?.type !== 'header') {
     throw new FileError('E_EMPTY_FILE', options.input, undefined, 'the file is empty: expected a header row');
   }
-  return { columns: header.columns, headerLine: header.line, rows: dataRows(first.value!.slice(1), batches) };
+  return {
+    columns: header.columns,
+    headerLine: header.line,
+    delimiter: header.delimiter,
+    // Until the reader names the sheet it picked, the one asked for (case does not choose a sheet).
+    sheet: header.sheet ?? options.sheet?.toLowerCase(),
+    rows: dataRows(first.value!.slice(1), batches),
+  };
 }
 
 async function openItems(options: ReadTableOptions): Promise<AsyncGenerator<TableItem[]>> {

@@ -1,6 +1,15 @@
 /** What a reader yields: the header once, then the data rows, each with the sheet line it starts on. */
 export type TableItem =
-  { type: 'header'; columns: string[]; line: number } | { type: 'row'; row: number; cells: string[] };
+  | {
+      type: 'header';
+      columns: string[];
+      line: number;
+      /** The CSV delimiter in use (given or detected). */
+      delimiter?: string;
+      /** The worksheet read, by its name in the workbook. */
+      sheet?: string;
+    }
+  | { type: 'row'; row: number; cells: string[] };
 
 /** The largest record cake-bulk will buffer (1 MB); protects memory from a runaway quote or line. */
 export const MAX_RECORD_BYTES = 1_000_000;

@@ -19,6 +19,8 @@ export interface LineFile {
   flush(): void;
   /** Flushes, then closes the descriptor; later writes are dropped. */
   close(): void;
+  /** Flushes and stops, leaving the descriptor open for whoever handed it over (a replacement commits it). */
+  release(): void;
 }
 
 export interface LineFileOptions {
@@ -94,6 +96,14 @@ export function createLineFile(fd: number, options: LineFileOptions): LineFile {
       } finally {
         closed = true;
         closeSync(fd);
+      }
+    },
+    release() {
+      if (closed) return;
+      try {
+        flush();
+      } finally {
+        closed = true;
       }
     },
   };

@@ -34,7 +34,7 @@ export interface FileLogger {
  * measures its whole pending buffer on every line, the largest allocation of a run.
  */
 export function openFileLogger(path: string): FileLogger {
-  const fd = openOutputFile(path, 'a');
+  const fd = openOutputFile(path, 'append');
   const file = createLineFile(fd, { path, maxDelayMs: 1000 });
   const destination = {
     write: (line: string) => file.write(line),

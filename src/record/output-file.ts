@@ -1,22 +1,118 @@
-import { mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { OutputError } from '../errors.js';
 
+const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = constants;
+
 /**
- * Opens an output file (results, journal, log), creating the folders its path names first. Failures come
- * back worded (`cannotWrite`), except EEXIST from an exclusive open ('wx'), rethrown as it is: only the
- * caller knows what the file already there means.
+ * How an output file is opened. None follows a symbolic link at the file itself: a planted
+ * `x.results.csv -> victim` must not make cake-bulk write into the victim.
+ * - `create`: a new file; EEXIST is rethrown as it is, for the caller to word (only it knows what the
+ *   file already there means);
+ * - `append`: add to the file, creating it when missing (the log; a resumed journal).
  */
-export function openOutputFile(path: string, flags: 'a' | 'w' | 'wx'): number {
+export type OpenMode = 'create' | 'append';
+
+/**
+ * Opens an output file (results, journal, log, lock), creating the folders its path names first.
+ * Failures come back worded (`cannotWrite`), except a `create`'s EEXIST.
+ */
+export function openOutputFile(path: string, mode: OpenMode): number {
+  makeFolders(path);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, O_WRONLY | O_CREAT | O_NOFOLLOW | (mode === 'create' ? O_EXCL : O_APPEND), 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && mode === 'create') throw error;
+    throw cannotWrite(path, error);
+  }
+}
+
+/** A file written beside its target and renamed over it when complete: readers never see half of it. */
+export interface Replacement {
+  fd: number;
+  /** Syncs, closes and renames the new file over the target. */
+  commit(): void;
+  /** Closes and removes the new file; the target stays as it was. */
+  abandon(): void;
+}
+
+/**
+ * Starts replacing `path` (--force, --resume, a dry run's own results). The target may be missing or a
+ * regular file; anything else there (a symbolic link, a directory, a device such as /dev/full) is refused
+ * rather than replaced: renaming over a device node would destroy it.
+ */
+export function replaceOutputFile(path: string): Replacement {
+  refuseLinkOrFolder(path);
+  makeFolders(path);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
   } catch (error) {
     throw cannotWrite(path, error);
   }
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+  };
+  return {
+    fd,
+    commit() {
+      try {
+        fsyncSync(fd);
+        close();
+        refuseLinkOrFolder(path);
+        renameSync(temp, path);
+      } catch (error) {
+        close();
+        removeQuietly(temp);
+        throw cannotWrite(path, error);
+      }
+    },
+    abandon() {
+      close();
+      removeQuietly(temp);
+    },
+  };
+}
+
+/** Deletes a file of ours if it is there (a stale journal, snapshot or lock); a link is removed, not followed. */
+export function removeQuietly(path: string): void {
   try {
-    return openSync(path, flags);
+    unlinkSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotWrite(path, error);
+  }
+}
+
+function refuseLinkOrFolder(path: string): void {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (stats.isSymbolicLink()) throw cannotWrite(path, { code: 'ELOOP' });
+  if (stats.isDirectory()) throw cannotWrite(path, { code: 'EISDIR' });
+  if (!stats.isFile()) throw cannotWrite(path, { code: 'ENOTREG' });
+}
+
+function makeFolders(path: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
     throw cannotWrite(path, error);
   }
 }
@@ -34,12 +130,16 @@ export function cannotWrite(path: string, error: unknown): OutputError {
       ? 'permission denied'
       : code === 'EISDIR'
         ? 'it is a directory'
-        : code === 'ENOTDIR' || code === 'EEXIST'
-          ? `part of ${dirname(path)} is a file, not a directory`
-          : code === 'EROFS'
-            ? 'the file system is read-only'
-            : code === 'ENOSPC'
-              ? 'no space left on the device'
-              : (error as Error).message;
+        : code === 'ENOTREG'
+          ? 'it is not a regular file (a device, pipe or socket), and cake-bulk replaces only files'
+          : code === 'ELOOP'
+            ? 'it is a symbolic link, and cake-bulk does not write through links; remove it or pick another path'
+            : code === 'ENOTDIR' || code === 'EEXIST'
+              ? `part of ${dirname(path)} is a file, not a directory`
+              : code === 'EROFS'
+                ? 'the file system is read-only'
+                : code === 'ENOSPC'
+                  ? 'no space left on the device'
+                  : (error as Error).message;
   return new OutputError('E_OUTPUT', `cannot write ${path}: ${why}`);
 }

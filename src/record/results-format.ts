@@ -45,10 +45,11 @@ export function parseResultRecord(
   cells: readonly string[],
 ): { row: number; inputCells: string[]; outcome: RowOutcome } | undefined {
   const tailStart = cells.length - TRAILING_COLUMNS.length;
-  const row = Number(cells[0]);
+  // Digits only, no sign, exponent or padding: a row number is where the row sits in the original sheet.
+  const rowCell = cells[0] ?? '';
+  const row = /^[1-9]\d{0,15}$/.test(rowCell) ? Number(rowCell) : NaN;
   const status = cells[tailStart] as RowStatus;
-  if (!Number.isInteger(row) || row < 1 || !(ROW_STATUSES as readonly string[]).includes(status))
-    return undefined;
+  if (!Number.isSafeInteger(row) || !(ROW_STATUSES as readonly string[]).includes(status)) return undefined;
   const tail = cells.slice(tailStart);
   const offer: Record<string, string> = {};
   UPDATE_FIELDS.forEach((field, i) => {

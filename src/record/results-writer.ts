@@ -2,8 +2,8 @@ import { fsyncSync, statSync } from 'node:fs';
 import { OutputError } from '../errors.js';
 import type { RowOutcome, SourceRow } from '../types.js';
 import { csvLine } from './csv-line.js';
-import { createLineFile } from './line-file.js';
-import { cannotWrite, openOutputFile } from './output-file.js';
+import { createLineFile, type LineFile } from './line-file.js';
+import { cannotWrite, openOutputFile, replaceOutputFile, type Replacement } from './output-file.js';
 import { resultHeader, resultRecord } from './results-format.js';
 
 /**
@@ -28,7 +28,10 @@ export interface ResultsWriterOptions {
   inputColumns: readonly string[];
   /** UTF-8 BOM and CRLF line ends, for people who double-click the file into Excel. */
   excel: boolean;
-  /** Overwrite an existing file (resume and --force); otherwise refuse. */
+  /**
+   * Replace an existing file (resume, --force, a dry run's own results): the new file is written beside
+   * it and renamed over it when closed. Otherwise an existing file is refused.
+   */
   overwrite: boolean;
   /** How far ahead of the oldest unfinished row the reader may get. */
   window: number;
@@ -36,7 +39,8 @@ export interface ResultsWriterOptions {
 
 const FLUSH_MS = 200;
 export function createResultsWriter(options: ResultsWriterOptions): ResultsWriter {
-  const fd = openOutput(options.path, options.overwrite);
+  const replacement = options.overwrite ? replaceOutputFile(options.path) : undefined;
+  const fd = replacement?.fd ?? openNew(options.path);
   const eol = options.excel ? '\r\n' : '\n';
   const pending = new Map<number, string>();
   let nextSeq = 0;
@@ -77,6 +81,7 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
     close() {
       if (closed) return;
       closed = true;
+      if (replacement) return closeReplacement(file, replacement);
       try {
         file.flush();
         fsyncSync(fd);
@@ -89,9 +94,19 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
   };
 }
 
-function openOutput(path: string, overwrite: boolean): number {
+function closeReplacement(file: LineFile, replacement: Replacement): void {
   try {
-    return openOutputFile(path, overwrite ? 'w' : 'wx');
+    file.release();
+  } catch (error) {
+    replacement.abandon();
+    throw error;
+  }
+  replacement.commit();
+}
+
+function openNew(path: string): number {
+  try {
+    return openOutputFile(path, 'create');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     // 'wx' on a directory says EEXIST, not EISDIR.

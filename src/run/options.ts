@@ -112,10 +112,8 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
   const mode = options.mode ?? 'apply';
   const dryRun = options.dryRun ?? false;
   const concurrency = integer('--concurrency', options.concurrency ?? DEFAULTS.concurrency, 1, 1024);
-  const apiKey = options.apiKey ?? '';
-  if (!dryRun && apiKey.trim() === '') {
-    throw new UsageError('no API key: set CAKE_API_KEY or pass --api-key-file PATH', 'E_NO_API_KEY');
-  }
+  const apiKey = (options.apiKey ?? '').trim();
+  if (!dryRun) checkApiKey(apiKey);
   if (!dryRun && !options.baseUrl) {
     throw new UsageError('no CAKE base URL: pass --base-url URL or set CAKE_BASE_URL', 'E_NO_BASE_URL');
   }
@@ -148,6 +146,29 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
     backoff: { ...DEFAULTS.backoff, ...options.backoff },
     reorderWindow: options.reorderWindow ?? Math.max(1000, concurrency * 64),
   };
+}
+
+/** The shortest key accepted: a shorter one is a typo, and too short to scrub from server text reliably. */
+const MIN_KEY_LENGTH = 8;
+
+/** Refuses a missing or malformed key without ever quoting it. */
+function checkApiKey(apiKey: string): void {
+  if (apiKey === '') {
+    throw new UsageError('no API key: set CAKE_API_KEY or pass --api-key-file PATH', 'E_NO_API_KEY');
+  }
+  if (apiKey.length < MIN_KEY_LENGTH) {
+    throw new UsageError(
+      `the API key is ${apiKey.length} characters long; a CAKE key is longer: check CAKE_API_KEY or --api-key-file`,
+      'E_API_KEY',
+    );
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(apiKey)) {
+    throw new UsageError(
+      'the API key contains a space, line break or control character; check CAKE_API_KEY or --api-key-file',
+      'E_API_KEY',
+    );
+  }
 }
 
 function integer(flag: string, value: number, min: number, max: number): number {

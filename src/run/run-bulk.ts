@@ -1,12 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { CakeBulkError } from '../errors.js';
+import { checkInputFile } from '../read/input-file.js';
 import { journalPath, type Journal } from '../record/journal.js';
+import { acquireLock, lockPath } from '../record/lock.js';
+import { snapshotPath, takeSnapshot, type Snapshot } from '../record/snapshot.js';
 import { createSilentLogger, linesVia, openFileLogger, type LogLine, type Logger } from '../record/log.js';
 import { createResultsWriter, type ResultsWriter } from '../record/results-writer.js';
 import { createAgent } from '../send/agent.js';
 import type { RowStatus } from '../types.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { checkJournalFree, loadResume, openJournal } from './resume.js';
-import { scanPass } from './scan-pass.js';
+import { ScanStopped, scanPass } from './scan-pass.js';
+import { checkOutputPaths, type OutputPath } from './output-guard.js';
 import { sendPass, type SendPassResult } from './send-pass.js';
 import { createStopPolicy, type StopReason } from './stop-policy.js';
 
@@ -42,12 +47,46 @@ export interface BulkResult {
 export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const o = resolveOptions(options);
   const started = performance.now();
-  const scan = await scanPass(o, !o.dryRun);
+  checkOutputPaths(o.input, outputPaths(o));
+  checkInputFile(o.input);
+  const lock = acquireLock(o.out, `cake-bulk ${o.mode} ${o.input}`);
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     options.onWarning?.(message);
   };
+  if (lock.tookOver) warn(lock.tookOver);
+  let snapshot: Snapshot | undefined;
+  try {
+    // A dry run reads its input once; a run that sends reads a private copy twice (scan, then send).
+    snapshot = o.dryRun ? undefined : takeSnapshot(o.input, o.out);
+    return await runLocked(o, options, snapshot?.path ?? o.input, warn, warnings, started);
+  } finally {
+    snapshot?.remove();
+    lock.release();
+  }
+}
+
+/** The run once its output set is locked and its input copied. */
+async function runLocked(
+  o: ResolvedOptions,
+  options: BulkOptions,
+  readFrom: string,
+  warn: (message: string) => void,
+  warnings: string[],
+  started: number,
+): Promise<BulkResult> {
+  let scan;
+  try {
+    scan = await scanPass({ ...o, readFrom }, !o.dryRun, options.stopSignal);
+  } catch (error) {
+    if (!(error instanceof ScanStopped)) throw error;
+    throw new CakeBulkError(
+      'E_STOPPED_INTERRUPTED',
+      'interrupted while checking the file: nothing was sent and no results file was written',
+      130,
+    );
+  }
   if (scan.columns.unknown.length > 0) {
     warn(
       `columns not used by cake-bulk, carried into the results as they are: ${scan.columns.unknown.join(', ')}`,
@@ -56,6 +95,11 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
 
   const resumed = o.resume ? loadResume(o, scan) : undefined;
+  if (resumed && resumed.rejected > 0) {
+    warn(
+      `${resumed.rejected} line(s) of ${journalPath(o.out)} failed their checksum (edited by hand?) and were ignored: their rows are sent again`,
+    );
+  }
   if (!o.dryRun) checkJournalFree(o, resumed !== undefined);
   const ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
   const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
@@ -70,7 +114,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
       overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
       window: o.reorderWindow,
     });
-    journal = o.dryRun ? undefined : openJournal(o, scan, resumed !== undefined);
+    journal = o.dryRun ? undefined : openJournal(o, scan, resumed);
   } catch (error) {
     ownLog?.close();
     throw error;
@@ -103,6 +147,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
       writer,
       journal,
       resumed,
+      readFrom,
       logLine,
       dispatcher,
       stop,
@@ -164,10 +209,22 @@ function exitCodeFor(
   dryRun: boolean,
 ): number {
   if (stopped === 'interrupted' || stopped === 'aborted') return 130;
-  if (stopped === 'auth') return 2;
+  if (stopped === 'auth' || stopped === 'tls') return 2;
   if (stopped === 'circuit') return 1;
   const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
   return good === total ? 0 : 1;
+}
+
+/** Every file the run writes, as the user names it, for the same-file check. */
+function outputPaths(o: ResolvedOptions): OutputPath[] {
+  const paths: OutputPath[] = [{ name: '--out', path: o.out }];
+  if (o.log !== false) paths.push({ name: '--log', path: o.log });
+  paths.push({ name: 'the lock file', path: lockPath(o.out) });
+  if (!o.dryRun) {
+    paths.push({ name: 'the journal', path: journalPath(o.out) });
+    paths.push({ name: 'the input snapshot', path: snapshotPath(o.out) });
+  }
+  return paths;
 }
 
 /** Options as logged: everything that shapes the run, never the key. */

@@ -16,9 +16,19 @@ export interface Scan {
   invalid: number | undefined;
   /** Rows a rerun carries over because they were already updated. */
   carried: number;
-  /** Row -> other rows with the same offer id. */
+  /** By position (seq): the row numbers of the other rows with the same offer id. */
   duplicates: Map<number, number[]>;
+  /** SHA-256 of the bytes read: the file the run validated (its snapshot when sending). */
   sha256: string;
+  /** CSV: the delimiter read with. */
+  delimiter: string | undefined;
+  /** .xlsx: the sheet read. */
+  sheet: string | undefined;
+}
+
+/** The scan stopped on Ctrl-C before reaching the end: nothing was sent or written. */
+export class ScanStopped extends Error {
+  override name = 'ScanStopped';
 }
 
 /**
@@ -27,7 +37,11 @@ export interface Scan {
  * With `validate`, every row is validated too, so a run can refuse to send anything from a file with an
  * invalid row; a dry run validates each row in its one full pass anyway and skips this.
  */
-export async function scanPass(options: SourceOptions, validate: boolean): Promise<Scan> {
+export async function scanPass(
+  options: SourceOptions,
+  validate: boolean,
+  stop: AbortSignal | undefined,
+): Promise<Scan> {
   const hash = createHash('sha256');
   const source = await openSource({ ...options, hash });
   const columns = resolveColumns(source.columns, options.input, source.headerLine);
@@ -36,6 +50,11 @@ export async function scanPass(options: SourceOptions, validate: boolean): Promi
   let invalid = 0;
   let carried = 0;
   for await (const rows of source.rows) {
+    // A batch is a few hundred rows: checked this often, Ctrl-C stops a scan at once.
+    if (stop?.aborted) {
+      await source.rows.return(undefined);
+      throw new ScanStopped('stopped while checking the file');
+    }
     for (const row of rows) {
       total++;
       if (row.prior?.status === 'updated') {
@@ -47,7 +66,7 @@ export async function scanPass(options: SourceOptions, validate: boolean): Promi
       // Any row naming a valid offer id counts, whatever else is wrong with it: two rows for one offer
       // are ambiguous even while one of them cannot be sent. A valid row's id is already parsed.
       const id = result?.ok ? result.request.offer_id : parseOfferId(row.cells[columns.offerId] ?? '');
-      if (id !== undefined) ids.add(id, row.row, result?.ok ?? false);
+      if (id !== undefined) ids.add(id, row.seq, row.row, result?.ok ?? false);
     }
   }
   const duplicates = ids.finish();
@@ -56,7 +75,9 @@ export async function scanPass(options: SourceOptions, validate: boolean): Promi
     total,
     invalid: validate ? invalid + duplicates.otherwiseValid : undefined,
     carried,
-    duplicates: duplicates.rows,
+    duplicates: duplicates.bySeq,
     sha256: hash.digest('hex'),
+    delimiter: source.delimiter,
+    sheet: source.sheet,
   };
 }

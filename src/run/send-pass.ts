@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { CakeEndpoint } from '../cake/endpoint.js';
 import { classifyUpdateAnswer, updateOfferRequest } from '../cake/update-offer.js';
-import type { Journal, JournalEntry } from '../record/journal.js';
+import { requestId, type Journal } from '../record/journal.js';
+import { createRedactor } from '../redact.js';
 import type { LogLine } from '../record/log.js';
 import type { ResultsWriter } from '../record/results-writer.js';
 import { sendAttempt } from '../send/attempt.js';
@@ -15,6 +16,7 @@ import type { RowOutcome, RowStatus, SourceRow, UpdateRequest } from '../types.j
 import { validateRow } from '../validate/validate-row.js';
 import { createAfterWrites } from './after-writes.js';
 import type { ResolvedOptions } from './options.js';
+import type { Resumed } from './resume.js';
 import type { Scan } from './scan-pass.js';
 import { openSource } from './source-rows.js';
 import type { StopPolicy } from './stop-policy.js';
@@ -24,7 +26,9 @@ export interface SendPassContext {
   scan: Scan;
   writer: ResultsWriter;
   journal: Journal | undefined;
-  resumed: Map<number, JournalEntry> | undefined;
+  resumed: Resumed | undefined;
+  /** The file both passes read: the input's snapshot when sending, the input itself for a dry run. */
+  readFrom: string;
   logLine: LogLine;
   dispatcher: Dispatcher | undefined;
   stop: StopPolicy;
@@ -56,7 +60,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
   const { o, scan, writer, journal, resumed, logLine, stop } = ctx;
   const counts: Record<RowStatus, number> = { updated: 0, failed: 0, invalid: 0, skipped: 0, dry_run: 0 };
   let carried = 0;
-  const sendable = scan.total - scan.carried - (scan.invalid ?? 0) - (resumed?.size ?? 0);
+  const sendable = scan.total - scan.carried - (scan.invalid ?? 0) - (resumed?.updated.size ?? 0);
   const budget = createRetryBudget(o.retryBudget ?? Math.max(100, sendable));
   const breaker = createCircuitBreaker(o.breakerThreshold);
   // A row waiting for its rate slot when the run stops will not be sent: its wait ends at once too.
@@ -66,6 +70,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
   // A sent row's lines (results, journal, log) are written after the next requests are on the wire.
   const afterWrites = createAfterWrites();
   const endpoint = o.endpoint as CakeEndpoint;
+  const redact = createRedactor(o.apiKey);
   const rowContext: SendRowContext = {
     maxAttempts: o.maxAttempts,
     backoff: o.backoff,
@@ -82,13 +87,22 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
     origin: endpoint?.origin,
     timeoutMs: o.timeoutMs,
     inFlight,
-    apiKey: o.apiKey,
+    redact,
   };
 
-  const record = (source: SourceRow, outcome: RowOutcome, journaled: boolean, request?: UpdateRequest) => {
+  /**
+   * One row's results line, journal line (when `journaled` is the request's id, '' for a row with none)
+   * and log line (a dry run's carries the request it would send).
+   */
+  const record = (
+    source: SourceRow,
+    outcome: RowOutcome,
+    journaled: string | undefined,
+    request?: UpdateRequest,
+  ) => {
     counts[outcome.status]++;
     writer.add(source, outcome);
-    if (journaled) journal?.append(source.seq, source.row, outcome);
+    if (journaled !== undefined) journal?.append(source.seq, source.row, journaled, outcome);
     logLine({
       event: 'row',
       row: source.row,
@@ -106,32 +120,41 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
   const handleRow = (row: SourceRow): Promise<void> | undefined => {
     if (row.prior?.status === 'updated') {
       carried++;
-      record(row, row.prior.record, false);
+      record(row, row.prior.record, undefined);
       return undefined;
     }
-    const fromJournal = resumed?.get(row.seq);
-    if (fromJournal) {
-      carried++;
-      record(row, fromJournal.outcome, false);
+    // Once the run stops, the rest of the file is only recorded: no validation, no journal line.
+    if (stop.reason) {
+      const { code, message } = stop.skipped();
+      record(row, ended('skipped', code, message), undefined);
       return undefined;
     }
     const validation = validateRow(row.cells, scan.columns);
-    const others = scan.duplicates.get(row.row);
+    const fromJournal = resumed?.updated.get(row.seq);
+    // The journal's word is taken only for the same row asking for the same change.
+    if (
+      fromJournal &&
+      validation.ok &&
+      fromJournal.row === row.row &&
+      fromJournal.request === requestId(JSON.stringify(validation.request))
+    ) {
+      carried++;
+      record(row, fromJournal.outcome, undefined);
+      return undefined;
+    }
+    const others = scan.duplicates.get(row.seq);
     if (!validation.ok) {
-      record(row, ended('invalid', validation.code, validation.message), true);
+      record(row, ended('invalid', validation.code, validation.message), '');
     } else if (others) {
       const where = others.length === 1 ? `row ${others[0]}` : `rows ${others.join(', ')}`;
       const message = `offer_id ${validation.request.offer_id} is also on ${where}; keep one row per offer`;
-      record(row, ended('invalid', 'E_DUPLICATE_OFFER_ID', message), true);
+      record(row, ended('invalid', 'E_DUPLICATE_OFFER_ID', message), '');
     } else if (o.dryRun) {
       ctx.onDryRunRequest?.(row.row, validation.request);
-      record(row, ended('dry_run'), false, validation.request);
+      record(row, ended('dry_run'), undefined, validation.request);
     } else if (refused) {
       const message = `not sent: ${scan.invalid ?? 0} row(s) in the file are invalid; fix them or pass --skip-invalid`;
-      record(row, ended('skipped', 'E_FILE_HAS_INVALID_ROWS', message), true);
-    } else if (stop.reason) {
-      const { code, message } = stop.skipped();
-      record(row, ended('skipped', code, message), true);
+      record(row, ended('skipped', 'E_FILE_HAS_INVALID_ROWS', message), '');
     } else {
       const request = validation.request;
       const attempt = async () => {
@@ -139,16 +162,17 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
           updateOfferRequest(endpoint.updateOfferPath, request, o.apiKey),
           attemptContext,
         );
-        return 'answer' in sent ? classifyUpdateAnswer(sent.answer, request, o.apiKey) : sent;
+        return 'answer' in sent ? classifyUpdateAnswer(sent.answer, request, redact) : sent;
       };
+      const id = requestId(JSON.stringify(request));
       return pool.submit(async () => {
         const sent = await sendRow(row.row, request.offer_id, attempt, rowContext);
         breaker.record(
           sent.outcome.status === 'updated' ? 'success' : sent.exhausted ? 'exhausted' : 'other',
         );
-        if (sent.auth) stop.stop('auth');
+        if (sent.fatal) stop.stop(sent.fatal);
         if (breaker.open) stop.stop('circuit');
-        afterWrites.defer(() => record(row, sent.outcome, true));
+        afterWrites.defer(() => record(row, sent.outcome, id));
       });
     }
     return undefined;
@@ -156,7 +180,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
 
   let reachedEnd = false;
   try {
-    const source = await openSource(o);
+    const source = await openSource({ ...o, readFrom: ctx.readFrom });
     for await (const rows of source.rows) {
       for (const row of rows) {
         // Waits only when the reorder window or the pool is full.

@@ -9,11 +9,15 @@ export interface Source {
   /** The input's own columns, as given (for rerun: the original spreadsheet's). */
   columns: string[];
   headerLine: number;
+  delimiter: string | undefined;
+  sheet: string | undefined;
   rows: AsyncGenerator<SourceRow[]>;
 }
 
 export interface SourceOptions extends ReadTableOptions {
   mode: 'apply' | 'rerun';
+  /** The file to read when it is not `input` itself: the run's private snapshot of it. Errors still name `input`. */
+  readFrom?: string | undefined;
 }
 
 /**
@@ -21,9 +25,20 @@ export interface SourceOptions extends ReadTableOptions {
  * results file, restoring the original cells and attaching each row's earlier outcome.
  */
 export async function openSource(options: SourceOptions): Promise<Source> {
-  const table = await readTable(options);
+  const readFrom = options.readFrom ?? options.input;
+  const rename = (error: unknown) =>
+    error instanceof FileError && error.file === readFrom && readFrom !== options.input
+      ? new FileError(error.code, options.input, error.line, error.detail)
+      : error;
+  let table;
+  try {
+    table = await readTable({ ...options, input: readFrom });
+  } catch (error) {
+    throw rename(error);
+  }
+  const format = { headerLine: table.headerLine, delimiter: table.delimiter, sheet: table.sheet };
   if (options.mode === 'apply') {
-    return { columns: table.columns, headerLine: table.headerLine, rows: applyRows(table.rows) };
+    return { columns: table.columns, ...format, rows: renamed(applyRows(table.rows), rename) };
   }
   if (!isResultHeader(table.columns)) {
     throw new FileError(
@@ -34,7 +49,16 @@ export async function openSource(options: SourceOptions): Promise<Source> {
     );
   }
   const columns = table.columns.slice(1, table.columns.length - TRAILING_COLUMNS.length).map(restoreCell);
-  return { columns, headerLine: table.headerLine, rows: rerunRows(table.rows, options.input) };
+  return { columns, ...format, rows: renamed(rerunRows(table.rows, options.input), rename) };
+}
+
+/** The same rows, with a read error that names the snapshot put back in terms of the input. */
+async function* renamed<T>(rows: AsyncGenerator<T>, rename: (error: unknown) => unknown): AsyncGenerator<T> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw rename(error);
+  }
 }
 
 type TableRows = AsyncGenerator<Array<{ row: number; cells: string[] }>>;
@@ -63,7 +87,7 @@ async function* rerunRows(batches: TableRows, file: string): AsyncGenerator<Sour
           'E_BAD_RESULTS_ROW',
           file,
           item.row,
-          'this line is not a results row (its row number or status is missing); was the file edited by hand?',
+          "this line is not a results row (its row number must be a whole number from 1, and its status one of cake-bulk's); was the file edited by hand?",
         );
       }
       rows.push({

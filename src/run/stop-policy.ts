@@ -1,12 +1,13 @@
 import type { StopNotice } from '../send/send-row.js';
 
 /** Why a run stopped before reaching the end of the file. */
-export type StopReason = 'interrupted' | 'aborted' | 'auth' | 'circuit';
+export type StopReason = 'interrupted' | 'aborted' | 'auth' | 'tls' | 'circuit';
 
 const STOP_MESSAGES: Record<StopReason, string> = {
   interrupted: 'not sent: the run was interrupted; continue it with --resume',
   aborted: 'not sent: the run was aborted; continue it with --resume',
   auth: 'not sent: the API rejected the key, so the run stopped',
+  tls: "not sent: the server's TLS certificate was refused, so the run stopped",
   circuit:
     'not sent: the server kept failing, so the run stopped (circuit breaker); continue it with --resume',
 };

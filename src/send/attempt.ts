@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { redactSecret } from '../redact.js';
+import type { Redactor } from '../redact.js';
 import type { AttemptResult, HttpAnswer, HttpRequest } from '../types.js';
 import { exchange } from './http-exchange.js';
 import { Cancelled, type InFlight } from './in-flight.js';
@@ -11,8 +11,8 @@ export interface AttemptContext {
   timeoutMs: number;
   /** The run's exchanges in flight, aborted together at once (second Ctrl-C). */
   inFlight: InFlight;
-  /** Scrubbed from any error text. */
-  apiKey: string;
+  /** Scrubs the key from any error text. */
+  redact: Redactor;
 }
 
 /** Answers are a few hundred bytes; anything this large is not a CAKE answer. */
@@ -45,7 +45,7 @@ export async function sendAttempt(
         ? aborted()
         : retryable('E_TIMEOUT', `no complete answer within ${context.timeoutMs} ms`);
     }
-    return networkFailure(error, context.apiKey);
+    return networkFailure(error, context.redact);
   } finally {
     clearTimeout(timer);
     inFlight.delete(slot);
@@ -71,11 +71,39 @@ function aborted(): AttemptResult {
   };
 }
 
-/** Network failures are all retryable: the update is idempotent. Codes name the failure, not the prose. */
-function networkFailure(error: unknown, apiKey: string): AttemptResult {
+/**
+ * Certificate failures: not transient (the same certificate is refused every time) and not safe to
+ * retry past, so the run stops and says why.
+ */
+const TLS_FAILURES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** Network failures are retryable (an update is idempotent), but for the certificate's. Codes name the failure, not the prose. */
+function networkFailure(error: unknown, redact: Redactor): AttemptResult {
   const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code ?? 'UNKNOWN';
-  const text = redactSecret(err.cause?.message ?? err.message ?? String(error), apiKey);
+  const text = redact(err.cause?.message ?? err.message ?? String(error));
+  if (TLS_FAILURES.has(code) || TLS_FAILURES.has(err.cause?.code ?? '')) {
+    return {
+      kind: 'fatal',
+      code: 'E_TLS',
+      httpStatus: undefined,
+      message: `the server's TLS certificate was refused (${err.cause?.code ?? code}: ${text}); check --base-url, or the machine's CA certificates (NODE_EXTRA_CA_CERTS)`,
+    };
+  }
   switch (code) {
     case 'ECONNREFUSED':
       return retryable('E_CONNECT_REFUSED', `connection refused: ${text}`);

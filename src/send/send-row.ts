@@ -30,8 +30,8 @@ export interface SentRow {
   outcome: RowOutcome;
   /** Ended on a retryable error: counts toward the circuit breaker. */
   exhausted: boolean;
-  /** The key was rejected: the run must stop. */
-  auth: boolean;
+  /** The run must stop: the key was rejected (auth) or the server's certificate was (tls). */
+  fatal: 'auth' | 'tls' | undefined;
 }
 
 const BUDGET_EXHAUSTED = 'the run retry budget is used up';
@@ -140,10 +140,10 @@ function finish(
     }
     case 'rejected':
       return ended('failed', last.code, last.message, last.httpStatus, attempts, durationMs);
-    case 'auth':
+    case 'fatal':
       return {
         ...ended('failed', last.code, last.message, last.httpStatus, attempts, durationMs),
-        auth: true,
+        fatal: last.code === 'E_AUTH' ? 'auth' : 'tls',
       };
     case 'aborted':
       return ended('skipped', last.code, last.message, undefined, attempts, durationMs);
@@ -162,6 +162,6 @@ function ended(
   return {
     outcome: { status, errorCode, error, httpStatus, attempts, durationMs, offer },
     exhausted: false,
-    auth: false,
+    fatal: undefined,
   };
 }

@@ -1,16 +1,21 @@
 /**
- * Finds offer ids that appear on more than one row, in memory proportional to the row count at 9 bytes
+ * Finds offer ids that appear on more than one row, in memory proportional to the row count at 13 bytes
  * a row (typed arrays, not a Map of every id), so a million-row file stays well inside the memory budget.
+ * Rows are told apart by their position in the file, never by their row number: a results file edited by
+ * hand can repeat a number, or hold one too large for 32 bits.
  */
 export interface DuplicateIndex {
-  /** `valid`: the row has no other problem, so the duplicate is what makes it invalid. */
-  add(offerId: number, row: number, valid: boolean): void;
+  /**
+   * A row with a valid offer id, `seq` its position among the data rows (rows come in file order).
+   * `valid`: the row has no other problem, so a duplicate is what makes it invalid.
+   */
+  add(offerId: number, seq: number, row: number, valid: boolean): void;
   finish(): Duplicates;
 }
 
 export interface Duplicates {
-  /** Rows whose offer id also appears elsewhere, each with the other rows that share it. */
-  rows: Map<number, number[]>;
+  /** By position in the file (seq): the row numbers of the other rows with the same offer id. */
+  bySeq: Map<number, number[]>;
   /** How many of those rows were added as valid: invalid only because of the duplicate. */
   otherwiseValid: number;
 }
@@ -20,7 +25,8 @@ const BLOCK = 65_536;
 
 interface Block {
   ids: Uint32Array;
-  rows: Uint32Array;
+  seqs: Uint32Array;
+  rows: Float64Array;
   valid: Uint8Array;
 }
 
@@ -30,17 +36,19 @@ export function createDuplicateIndex(): DuplicateIndex {
   /** Entries in use in block k (all but the last are full). */
   const filled = (k: number) => Math.min(BLOCK, size - k * BLOCK);
   return {
-    add(offerId, row, isValid) {
+    add(offerId, seq, row, isValid) {
       if (size % BLOCK === 0) {
         blocks.push({
           ids: new Uint32Array(BLOCK),
-          rows: new Uint32Array(BLOCK),
+          seqs: new Uint32Array(BLOCK),
+          rows: new Float64Array(BLOCK),
           valid: new Uint8Array(BLOCK),
         });
       }
       const block = blocks[blocks.length - 1]!;
       const j = size % BLOCK;
       block.ids[j] = offerId;
+      block.seqs[j] = seq;
       block.rows[j] = row;
       block.valid[j] = isValid ? 1 : 0;
       size++;
@@ -54,7 +62,7 @@ export function createDuplicateIndex(): DuplicateIndex {
       const repeated = new Set<number>();
       for (let i = 1; i < size; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]!);
       // Then each repeated id's rows, in input order.
-      const groups = new Map<number, number[]>();
+      const groups = new Map<number, Array<{ seq: number; row: number }>>();
       let otherwiseValid = 0;
       blocks.forEach((block, k) => {
         for (let j = 0; j < filled(k); j++) {
@@ -62,19 +70,20 @@ export function createDuplicateIndex(): DuplicateIndex {
           if (!repeated.has(id)) continue;
           let group = groups.get(id);
           if (!group) groups.set(id, (group = []));
-          group.push(block.rows[j]!);
+          group.push({ seq: block.seqs[j]!, row: block.rows[j]! });
           otherwiseValid += block.valid[j]!;
         }
       });
-      const duplicates = new Map<number, number[]>();
+      const bySeq = new Map<number, number[]>();
       for (const group of groups.values()) {
-        for (const row of group)
-          duplicates.set(
-            row,
-            group.filter((other) => other !== row),
+        for (const member of group) {
+          bySeq.set(
+            member.seq,
+            group.filter((other) => other.seq !== member.seq).map((other) => other.row),
           );
+        }
       }
-      return { rows: duplicates, otherwiseValid };
+      return { bySeq, otherwiseValid };
     },
   };
 }

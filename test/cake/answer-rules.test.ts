@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AUTH_MESSAGE,
   AUTH_STATUSES,
   RETRYABLE_STATUSES,
-  THROTTLE_MESSAGE,
+  isAuthMessage,
+  isThrottleMessage,
 } from '../../src/cake/answer-rules.js';
 import { parseRetryAfter } from '../../src/cake/classify-answer.js';
 
@@ -20,19 +20,38 @@ describe('which answers are retried', () => {
     expect(AUTH_STATUSES.has(status)).toBe(true);
   });
 
-  it.each(['API Restricted', 'rate limit exceeded', 'Too many requests, slow down'])(
-    'treats the message %j as throttling',
+  it.each([
+    'API Restricted',
+    'API Restricted: rate limit exceeded',
+    'rate limit exceeded.',
+    ' Too many  requests ',
+  ])('treats the whole message %j as throttling', (message) => {
+    expect(isThrottleMessage(message)).toBe(true);
+  });
+
+  it.each([
+    'Offer ID 5 not found',
+    'Invalid payout',
+    'Offer is restricted to approved affiliates',
+    'Too many decimal places in payout',
+    'Payout exceeds the rate limit set for this advertiser',
+  ])('does not treat %j as throttling', (message) => {
+    expect(isThrottleMessage(message)).toBe(false);
+  });
+
+  it.each(['Invalid API key', 'API Key Invalid.', 'invalid api_key'])(
+    'treats %j as a rejected key',
     (message) => {
-      expect(THROTTLE_MESSAGE.test(message)).toBe(true);
+      expect(isAuthMessage(message)).toBe(true);
     },
   );
 
-  it.each(['Offer ID 5 not found', 'Invalid payout'])('does not treat %j as throttling', (message) => {
-    expect(THROTTLE_MESSAGE.test(message)).toBe(false);
-  });
-
-  it.each(['Invalid API key', 'bad api_key', 'API-Key expired'])('treats %j as a rejected key', (message) => {
-    expect(AUTH_MESSAGE.test(message)).toBe(true);
+  it.each([
+    'Field api_key_2 is not allowed on this offer',
+    'bad api_key and payout',
+    'Offer 5: API-Key field missing in template',
+  ])('does not treat %j, which only mentions the key, as a rejected key', (message) => {
+    expect(isAuthMessage(message)).toBe(false);
   });
 });
 

@@ -464,7 +464,7 @@ describe.concurrent('answers from the server', () => {
       http_status: '200',
       result_payout: '1.23',
     });
-    expect(rows[0]!.error).toContain('payout: sent 1.2345, server has "1.23"');
+    expect(rows[0]!.error).toContain('payout: sent 1.2345, server has 1.23');
     expect(rows[1]).toMatchObject({ status: 'updated', result_payout: '1.25' });
   });
 });

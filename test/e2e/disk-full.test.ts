@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
@@ -49,8 +49,10 @@ describe.skipIf(!existsSync(FULL)).concurrent('a disk that is full', () => {
       env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
     });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('cake-bulk: cannot write /dev/full: no space left on the device');
+    expect(run.stderr).toContain('cake-bulk: cannot write /dev/full: it is not a regular file');
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(s.stats.connections).toBe(0);
+    // --force replaces a results file by renaming a new one over it: never over a device node.
+    expect(statSync(FULL).isCharacterDevice()).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ export async function* readCsv(path: string, options: ReadCsvOptions): AsyncGene
       if (isBlank(cells)) continue;
       if (width === -1) {
         width = trimTrailingEmpty(cells).length;
-        items.push({ type: 'header', columns: cells.slice(0, width), line });
+        items.push({ type: 'header', columns: cells.slice(0, width), line, delimiter });
         continue;
       }
       if (cells.length > width) {

@@ -1,0 +1,57 @@
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** One file a run writes, named as the user knows it (`--out`, `--log`, `the journal`). */
+export interface OutputPath {
+  name: string;
+  path: string;
+}
+
+/**
+ * Refuses a run whose outputs would overwrite its own input or each other (`--out in.csv`, `--log` the
+ * results file), before anything is opened. Paths are compared after resolving symbolic links, and
+ * existing files by device and inode, so a hard link to the input counts as the input.
+ */
+export function checkOutputPaths(input: string, outputs: OutputPath[]): void {
+  const seen: Array<OutputPath & { where: string; inode: string | undefined }> = [
+    { name: 'the input', path: input, where: where(input), inode: inode(input) },
+  ];
+  for (const output of outputs) {
+    const entry = { ...output, where: where(output.path), inode: inode(output.path) };
+    const clash = seen.find(
+      (other) => other.where === entry.where || (entry.inode !== undefined && other.inode === entry.inode),
+    );
+    if (clash) {
+      throw new UsageError(
+        clash.name === 'the input'
+          ? `${output.name} ${output.path} is the input file itself; pick another path (nothing was written)`
+          : `${output.name} ${output.path} is the same file as ${clash.name} ${clash.path}; give each its own path (nothing was written)`,
+        'E_SAME_FILE',
+      );
+    }
+    seen.push(entry);
+  }
+}
+
+/** The absolute path with every link in it resolved, as far as the path exists. */
+function where(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return resolve(realpathSync(dirname(path)), basename(path));
+    } catch {
+      return resolve(path);
+    }
+  }
+}
+
+function inode(path: string): string | undefined {
+  try {
+    const stats = statSync(path);
+    return `${stats.dev}:${stats.ino}`;
+  } catch {
+    return undefined;
+  }
+}
