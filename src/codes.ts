@@ -121,6 +121,7 @@ export const CODES = {
   E_JOURNAL_EXISTS: { kind: 'run', meaning: 'an interrupted run left its journal: --resume or --force' },
   E_JOURNAL: { kind: 'run', meaning: 'the journal beside the results file is not a cake-bulk journal' },
   E_CATALOG: { kind: 'run', meaning: 'sandbox: a --catalog file cannot be read' },
+  E_RERUN_INTERRUPTED: { kind: 'run', meaning: 'the newest rerun of this file was interrupted: --resume it' },
   E_NOTHING_TO_RESUME: { kind: 'run', meaning: '--resume found no journal' },
   E_RESUME_MISMATCH: {
     kind: 'run',

@@ -121,7 +121,13 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
   if (options.delimiter !== undefined && ![',', ';', '\t', '|'].includes(options.delimiter)) {
     throw new UsageError(`Expected \`--delimiter\` to be one of , ; tab |, got \`${options.delimiter}\``);
   }
-  const outputs = defaultOutputs(options.input, mode, dryRun, options.resume ?? false);
+  const outputs = defaultOutputs(
+    options.input,
+    mode,
+    dryRun,
+    options.resume ?? false,
+    options.force ?? false,
+  );
   return {
     input: options.input,
     mode,

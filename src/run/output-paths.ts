@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { OutputError } from '../errors.js';
 import { journalPath } from '../record/journal.js';
 
 /**
@@ -11,6 +12,7 @@ export function defaultOutputs(
   mode: 'apply' | 'rerun',
   dryRun: boolean,
   resume: boolean,
+  force = false,
 ): { out: string; log: string } {
   const dir = dirname(input);
   const file = basename(input);
@@ -29,7 +31,15 @@ export function defaultOutputs(
   });
   let n = 1;
   while (existsSync(pick(n).out)) n++;
-  // Resuming continues the newest rerun that left a journal behind.
-  if (resume && n > 1 && existsSync(journalPath(pick(n - 1).out))) n--;
+  const interrupted = n > 1 && !dryRun && existsSync(journalPath(pick(n - 1).out));
+  // Resuming continues the newest rerun that left a journal behind; a plain rerun must not start the next
+  // one past it, which would send again every row the interrupted one already updated.
+  if (interrupted && resume) n--;
+  else if (interrupted && !force) {
+    throw new OutputError(
+      'E_RERUN_INTERRUPTED',
+      `${pick(n - 1).out} was interrupted (its journal is still there); continue it with --resume, or pass --force to start ${basename(pick(n).out)} anyway`,
+    );
+  }
   return pick(n);
 }

@@ -87,10 +87,12 @@ async function runLocked(
       130,
     );
   }
-  if (scan.columns.unknown.length > 0) {
-    warn(
-      `columns not used by cake-bulk, carried into the results as they are: ${scan.columns.unknown.join(', ')}`,
-    );
+  const unknown = scan.columns.unknown;
+  if (unknown.length > 0) {
+    // Name a few: a 10,000-column header must not make a 100 KB warning line.
+    const named = unknown.slice(0, 5).join(', ');
+    const more = unknown.length > 5 ? `, and ${unknown.length - 5} more (${unknown.length} in all)` : '';
+    warn(`columns not used by cake-bulk, carried into the results as they are: ${named}${more}`);
   }
   if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
 

@@ -8,6 +8,13 @@ const DECIMAL = /^(?:\d{1,12}(?:\.\d{0,4})?|\.\d{1,4})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/**
+ * Characters no offer name needs that change how text looks: C1 controls such as U+0085, format
+ * characters such as U+202E (a right-to-left override that disguises a name) and zero-width ones, line
+ * and paragraph separators, and an unpaired surrogate (half a character, from a workbook's `_xD800_`).
+ */
+const HIDDEN_CHAR =
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
 
 /** A field check's verdict: the value to send, or what is wrong with the cell. */
 type Check<T> = { value: T } | { problem: string };
@@ -69,6 +76,14 @@ function checkName(raw: string): Check<string> {
     return { problem: 'is a spreadsheet formula error, not a name; fix the formula and export again' };
   if (CONTROL_CHARS.test(value))
     return { problem: 'contains a control character (line break or tab); remove it' };
+  const hidden = HIDDEN_CHAR.exec(value);
+  if (hidden) {
+    const code = hidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const what = /[\ud800-\udfff]/.test(hidden[0])
+      ? 'half of a character pair (a broken character)'
+      : 'an invisible control or formatting character';
+    return { problem: `contains ${what}, U+${code}, that changes how the name displays; remove it` };
+  }
   if (value.length > 255) return { problem: 'is longer than 255 characters' };
   return { value };
 }
