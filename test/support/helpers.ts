@@ -6,8 +6,11 @@ import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll } from 'vitest';
 
-/** The built CLI; `npm test` builds before running vitest. */
-export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+/**
+ * The built CLI; `npm test` builds before running vitest. CAKE_BULK_TEST_CLI points the end-to-end tests
+ * at another build, e.g. an older commit's, to see a new test fail there.
+ */
+export const CLI = process.env.CAKE_BULK_TEST_CLI ?? resolve(import.meta.dirname, '../../dist/cli/main.js');
 export const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
 export const API_KEY = 'test-key-7f3a9c2e41d8';
 
