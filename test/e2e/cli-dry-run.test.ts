@@ -1,4 +1,4 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
@@ -141,5 +141,24 @@ describe.concurrent('apply --dry-run', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${input}:3:`);
     expect(run.stdout).toBe('');
+  });
+
+  it('refuses offer names whose hidden characters change how they display', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'names.csv');
+    await writeFile(
+      input,
+      'offer_id,offer_name\n1,Plain - US\n2,Promo \u202eSU\n3,Promo\u2028US\n4,Promo\u0085US\n',
+    );
+    const run = await runCli(['apply', input, '--dry-run', '--quiet']);
+    expect(run.code).toBe(1);
+    const rows = await readResults(dryResultsOf(input));
+    expect(rows.map((r) => [r.status, r.error_code])).toEqual([
+      ['dry_run', ''],
+      ['invalid', 'E_OFFER_NAME'],
+      ['invalid', 'E_OFFER_NAME'],
+      ['invalid', 'E_OFFER_NAME'],
+    ]);
+    expect(rows[1]!.error).toContain('U+202E');
   });
 });

@@ -15,10 +15,14 @@ async function outputs(dir: string, own: string[]): Promise<Map<string, string>>
   return files;
 }
 
+/** Every 8-character piece of the key: a key cut short is still a leak. */
+const KEY_PIECES = Array.from({ length: API_KEY.length - 7 }, (_, i) => API_KEY.slice(i, i + 8));
+
 function expectNoKey(run: CliRun, files: Map<string, string>): void {
-  expect(run.stdout).not.toContain(API_KEY);
-  expect(run.stderr).not.toContain(API_KEY);
-  for (const [name, text] of files) expect(text, name).not.toContain(API_KEY);
+  const leaks = (text: string) => KEY_PIECES.filter((piece) => text.includes(piece));
+  expect(leaks(run.stdout)).toEqual([]);
+  expect(leaks(run.stderr)).toEqual([]);
+  for (const [name, text] of files) expect(leaks(text), name).toEqual([]);
 }
 
 /** Answers each offer id with a fixed status and body that quote the key back, as careless servers do. */
@@ -148,4 +152,115 @@ describe.concurrent('the API key', () => {
     expect(rerun.code).toBe(0);
     expectNoKey(rerun, await outputs(dir, ['offers.csv']));
   });
+
+  it('is scrubbed from server text before it is cut, so no piece of it survives the cut', async (ctx) => {
+    const padding = 'x'.repeat(100);
+    const server = await leakyServer({
+      1: { status: 500, body: `${padding}${API_KEY}${padding}` },
+      2: { status: 200, body: `not json: ${padding.slice(0, 90)} {"api_key":"${API_KEY}","offer_id":2}` },
+      3: { status: 400, body: `<pre>${padding.slice(0, 95)}${API_KEY}</pre>` },
+      4: { status: 401, body: `{"message":"${padding}${API_KEY}"}` },
+    });
+    ctx.onTestFinished(server.close);
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n2,2\n3,3\n4,4\n5,5\n');
+    const run = await runCli(['apply', input, '--max-attempts', '2', '--concurrency', '1'], {
+      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: server.url },
+    });
+    expect(run.code).toBe(2);
+    const rows = await readResults(join(dir, 'offers.results.csv'));
+    expect(rows.map((r) => r.error_code)).toEqual([
+      'E_HTTP_500',
+      'E_BAD_RESPONSE',
+      'E_HTTP_400',
+      'E_AUTH',
+      'E_STOPPED_AUTH',
+    ]);
+    const files = await outputs(dir, ['offers.csv']);
+    expect([...files.keys()]).toContain('offers.results.csv.journal');
+    expectNoKey(run, files);
+  });
+
+  it('is scrubbed from echoed offer fields: the results columns, a mismatch message and the journal', async (ctx) => {
+    const server = await startScriptedServer(({ body }, res) => {
+      if (Number(body.offer_id) === 3) return answer(res, 401, { message: 'stop here' });
+      answer(res, 200, {
+        request_status: 'Success',
+        offer: {
+          offer_id: body.offer_id,
+          payout: body.payout,
+          offer_name: body.api_key,
+          offer_status: `was ${String(body.api_key).slice(2, 30)}`,
+        },
+      });
+    });
+    ctx.onTestFinished(server.close);
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout,offer_name\n1,1,\n2,2,Promo\n3,3,\n');
+    const run = await runCli(['apply', input, '--concurrency', '1'], {
+      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: server.url },
+    });
+    expect(run.code).toBe(2);
+    const rows = await readResults(join(dir, 'offers.results.csv'));
+    expect(rows[0]).toMatchObject({
+      status: 'updated',
+      result_offer_name: '[REDACTED]',
+      result_offer_status: 'was [REDACTED]',
+    });
+    expect(rows[1]).toMatchObject({ status: 'failed', error_code: 'E_ECHO_MISMATCH' });
+    expect(rows[1]!.error).toContain('offer_name: sent "Promo", server has "[REDACTED]"');
+    const files = await outputs(dir, ['offers.csv']);
+    expect(files.get('offers.results.csv.journal')).toContain('[REDACTED]');
+    expectNoKey(run, files);
+  });
+
+  it.each([
+    ['shorter than 8 characters', 'abc1234', /the API key is 7 characters long/],
+    ['holding a space', 'abcd 1234efgh', /contains a space, line break or control character/],
+    [
+      'holding a control character',
+      'abcd\u00071234efgh',
+      /contains a space, line break or control character/,
+    ],
+  ])('refuses a key %s, without quoting it, before anything is written', async (_name, key, message) => {
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n');
+    const run = await runCli(['apply', input, '--base-url', 'http://127.0.0.1:9'], {
+      env: { CAKE_API_KEY: key },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain(key);
+    expect([...(await outputs(dir, ['offers.csv'])).keys()]).toEqual([]);
+  });
+
+  it('trims CAKE_API_KEY as it trims the key file', async (ctx) => {
+    const s = await sandbox(ctx);
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n');
+    const run = await runCli(['apply', input], {
+      env: { CAKE_API_KEY: `  ${API_KEY}\n`, CAKE_BASE_URL: s.url },
+    });
+    expect(run.code).toBe(0);
+    expect(s.stats.applied).toBe(1);
+  });
+
+  it.each([
+    ['a user name and password', `https://ops:${API_KEY}@admin.example.com`],
+    ['the key as a query parameter', `https://admin.example.com/?api_key=${API_KEY}`],
+    ['a fragment', `https://admin.example.com/#${API_KEY}`],
+  ])(
+    'refuses --base-url with %s, saying where the key goes, and quotes no part of it',
+    async (_name, url) => {
+      const dir = await tempDir();
+      const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n');
+      const run = await runCli(['apply', input, '--base-url', url], {
+        env: { CAKE_API_KEY: 'another-key-123456' },
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/--base-url must .*CAKE_API_KEY or --api-key-file/);
+      expectNoKey(run, await outputs(dir, ['offers.csv']));
+      expect([...(await outputs(dir, ['offers.csv'])).keys()]).toEqual([]);
+    },
+  );
 });

@@ -211,6 +211,27 @@ describe('validateRow: offer_status, offer_name, expiration_date', () => {
     });
   });
 
+  it.each([
+    ['a NEXT LINE (C1 control)', 'Promo\u0085US', 'U+0085'],
+    ['a LINE SEPARATOR', 'Promo\u2028US', 'U+2028'],
+    ['a PARAGRAPH SEPARATOR', 'Promo\u2029US', 'U+2029'],
+    ['a RIGHT-TO-LEFT OVERRIDE that disguises the name', 'Promo \u202eSU', 'U+202E'],
+    ['a ZERO WIDTH SPACE', 'Pro\u200bmo', 'U+200B'],
+    ['a lone high surrogate (from _xD800_)', 'Promo \ud800', 'U+D800'],
+    ['a lone low surrogate', 'Promo \udc00 x', 'U+DC00'],
+  ])('rejects an offer_name holding %s, naming the character', (_name, cell, codePoint) => {
+    const { code, message } = problem({ offer_id: '1', offer_name: cell });
+    expect(code).toBe('E_OFFER_NAME');
+    expect(message).toContain(codePoint);
+  });
+
+  it.each(['Crédit Agricole - FR', 'Versicherung Ø 😀 - DE', '日本の保険 - JP', 'Auto "Gold", US'])(
+    'accepts the offer_name %j: accents, emoji and other scripts are text',
+    (cell) => {
+      expect(validate({ offer_id: '1', offer_name: cell })).toMatchObject({ ok: true });
+    },
+  );
+
   it('rejects an offer_name longer than 255 characters', () => {
     expect(problem({ offer_id: '1', offer_name: 'x'.repeat(256) }).code).toBe('E_OFFER_NAME');
   });
