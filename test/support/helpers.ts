@@ -1,46 +1,10 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-/**
- * The built CLI; `npm test` builds before running vitest. CAKE_BULK_TEST_CLI points the end-to-end tests
- * at another build, e.g. an older commit's, to see a new test fail there.
- */
-export const CLI = process.env.CAKE_BULK_TEST_CLI ?? resolve(import.meta.dirname, '../../dist/cli/main.js');
-export const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
-export const API_KEY = 'test-key-7f3a9c2e41d8';
-
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a user would, with a clean environment plus `env`. */
-export function runCli(
-  args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; onSpawn?: (pid: number) => void } = {},
-): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    if (child.pid) options.onSpawn?.(child.pid);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
-  });
-}
+export * from './cli.js';
 
 const created: string[] = [];
 // Each test file removes the directories it made once its tests are done. (Not on the process's 'exit':
@@ -61,26 +25,4 @@ export async function writeCsv(dir: string, name: string, text: string): Promise
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
-}
-
-/** Reads a results CSV into objects keyed by header name. */
-export async function readResults(path: string): Promise<Array<Record<string, string>>> {
-  const text = await readFile(path, 'utf8');
-  return parse(text, { columns: true, bom: true }) as Array<Record<string, string>>;
-}
-
-/** Reads a JSON-lines log. */
-export async function readLog(path: string): Promise<Array<Record<string, unknown>>> {
-  const text = await readFile(path, 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** `n` data rows of `offer_id,payout`, ids from `firstId`, payouts derived from the id. */
-export function payoutCsv(n: number, firstId = 1): string {
-  const lines = ['offer_id,payout'];
-  for (let i = 0; i < n; i++) lines.push(`${firstId + i},${((firstId + i) % 97) + 0.25}`);
-  return `${lines.join('\n')}\n`;
 }
