@@ -1,9 +1,24 @@
 /**
  * cake-bulk's public API: the pipeline functions, their option and result types, the error classes and
  * the code table. Everything else is internal. The simulator is `cake-bulk/sandbox`.
+ *
+ * - `planBulk` reads and validates a file and says what a run would do; it sends and writes nothing.
+ * - `applyBulk` sends a file and reports each finished row through `onRow` as it is recorded.
+ * - `runBulk` is either of a dry run or an apply, as the command line uses it.
  */
+import type { BulkResult } from './run/run-bulk.js';
+import { runBulk } from './run/run-bulk.js';
+import type { BulkOptions } from './run/options.js';
+
 export { runBulk, type BulkResult, type StopReason } from './run/run-bulk.js';
+export { planBulk, type PlanOptions, type PlanResult } from './run/plan-bulk.js';
+export type { RowProblem } from './run/scan-pass.js';
 export type { BulkOptions } from './run/options.js';
 export { CakeBulkError, FileError, OutputError, UsageError, describeError } from './errors.js';
 export { CODES, describeCode, type CodeKind, type ErrorCode } from './codes.js';
 export type { RowOutcome, RowStatus, UpdateRequest, SourceRow, ResultOffer } from './types.js';
+
+/** Sends the valid rows of a file (never a dry run); `onRow` sees each row as its results line is written. */
+export function applyBulk(options: Omit<BulkOptions, 'dryRun'>): Promise<BulkResult> {
+  return runBulk({ ...options, dryRun: false });
+}

@@ -6,8 +6,8 @@ export const YOUNG_GENERATION_CAP_BYTES = 16 * 1024 * 1024;
 
 /**
  * Lets V8's young generation grow up to `capBytes` and no further. Node 22 and 24 size its maximum from
- * the machine's memory: on 24 GiB, node 24 grew it to 64 MB and a 100,000-row apply peaked at 218 MB RSS
- * (134 MB with this cap; node 20: 136 -> 120 MB; CPU per row the same within noise in alternating runs).
+ * the machine's memory, so on a large machine a run's memory grew with it for no gain in speed
+ * (docs/performance.md has the figures).
  * `--max-semi-space-size` would say this, but V8 reads it only at start-up; `--semi-space-growth-factor`
  * it reads each time it grows the space, so setting it to 1 when the space reaches the cap stops it there.
  * The check runs after each collection once the event loop turns (a run turns it every few hundred rows,

@@ -10,7 +10,7 @@ import { createAgent } from '../send/agent.js';
 import type { RowStatus } from '../types.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { checkJournalFree, loadResume, openJournal } from './resume.js';
-import { ScanStopped, scanPass } from './scan-pass.js';
+import { ScanStopped, scanPass, type RowProblem } from './scan-pass.js';
 import { checkOutputPaths, type OutputPath } from './output-guard.js';
 import { sendPass, type SendPassResult } from './send-pass.js';
 import { createStopPolicy, type StopReason } from './stop-policy.js';
@@ -38,6 +38,8 @@ export interface BulkResult {
   /** Set when the journal was kept so the run can be resumed. */
   journal: string | undefined;
   warnings: string[];
+  /** The first invalid rows (row, code, message), in file order; the results file has them all. */
+  problems: RowProblem[];
 }
 
 /**
@@ -198,8 +200,9 @@ async function runLocked(
     durationMs: Math.round(performance.now() - started),
     journal: journal && stop.reason !== undefined ? journalPath(o.out) : undefined,
     warnings,
+    problems: pass.problems,
   };
-  logger.info({ event: 'run_end', ...result, warnings: undefined });
+  logger.info({ event: 'run_end', ...result, warnings: undefined, problems: undefined });
   ownLog?.close();
   return result;
 }

@@ -16,15 +16,27 @@ export interface Scan {
   invalid: number | undefined;
   /** Rows a rerun carries over because they were already updated. */
   carried: number;
-  /** By position (seq): the row numbers of the other rows with the same offer id. */
-  duplicates: Map<number, number[]>;
+  /** By position (seq): the row's number and those of the other rows with the same offer id. */
+  duplicates: Map<number, { row: number; others: number[] }>;
   /** SHA-256 of the bytes read: the file the run validated (its snapshot when sending). */
   sha256: string;
   /** CSV: the delimiter read with. */
   delimiter: string | undefined;
   /** .xlsx: the sheet read. */
   sheet: string | undefined;
+  /** The first invalid rows in file order (at most PROBLEMS_KEPT), for the person to see without the file. */
+  problems: RowProblem[];
 }
+
+/** An invalid row, as the person is told about it. */
+export interface RowProblem {
+  row: number;
+  code: string;
+  message: string;
+}
+
+/** Invalid rows listed in a scan's summary; the results file holds them all. */
+export const PROBLEMS_KEPT = 20;
 
 /** The scan stopped on Ctrl-C before reaching the end: nothing was sent or written. */
 export class ScanStopped extends Error {
@@ -49,6 +61,7 @@ export async function scanPass(
   let total = 0;
   let invalid = 0;
   let carried = 0;
+  const problems: Array<RowProblem & { seq: number }> = [];
   for await (const rows of source.rows) {
     // A batch is a few hundred rows: checked this often, Ctrl-C stops a scan at once.
     if (stop?.aborted) {
@@ -62,7 +75,12 @@ export async function scanPass(
         continue;
       }
       const result = validate ? validateRow(row.cells, columns) : undefined;
-      if (result && !result.ok) invalid++;
+      if (result && !result.ok) {
+        invalid++;
+        if (problems.length < PROBLEMS_KEPT) {
+          problems.push({ seq: row.seq, row: row.row, code: result.code, message: result.message });
+        }
+      }
       // Any row naming a valid offer id counts, whatever else is wrong with it: two rows for one offer
       // are ambiguous even while one of them cannot be sent. A valid row's id is already parsed.
       const id = result?.ok ? result.request.offer_id : parseOfferId(row.cells[columns.offerId] ?? '');
@@ -70,6 +88,18 @@ export async function scanPass(
     }
   }
   const duplicates = ids.finish();
+  const listed = new Set(problems.map((problem) => problem.seq));
+  for (const [seq, { row, others }] of duplicates.bySeq) {
+    if (listed.has(seq)) continue;
+    const where = others.length === 1 ? `row ${others[0]}` : `rows ${others.join(', ')}`;
+    problems.push({
+      seq,
+      row,
+      code: 'E_DUPLICATE_OFFER_ID',
+      message: `offer_id is also on ${where}; keep one row per offer`,
+    });
+  }
+  problems.sort((a, b) => a.seq - b.seq);
   return {
     columns,
     total,
@@ -79,5 +109,6 @@ export async function scanPass(
     sha256: hash.digest('hex'),
     delimiter: source.delimiter,
     sheet: source.sheet,
+    problems: problems.slice(0, PROBLEMS_KEPT).map(({ row, code, message }) => ({ row, code, message })),
   };
 }

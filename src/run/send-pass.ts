@@ -17,7 +17,7 @@ import { validateRow } from '../validate/validate-row.js';
 import { createAfterWrites } from './after-writes.js';
 import type { ResolvedOptions } from './options.js';
 import type { Resumed } from './resume.js';
-import type { Scan } from './scan-pass.js';
+import { PROBLEMS_KEPT, type RowProblem, type Scan } from './scan-pass.js';
 import { openSource } from './source-rows.js';
 import type { StopPolicy } from './stop-policy.js';
 
@@ -43,6 +43,8 @@ export interface SendPassContext {
 
 export interface SendPassResult {
   counts: Record<RowStatus, number>;
+  /** The first invalid rows, in file order. */
+  problems: RowProblem[];
   carried: number;
   retries: number;
   throttleCuts: number;
@@ -60,6 +62,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
   const { o, scan, writer, journal, resumed, logLine, stop } = ctx;
   const counts: Record<RowStatus, number> = { updated: 0, failed: 0, invalid: 0, skipped: 0, dry_run: 0 };
   let carried = 0;
+  const problems: RowProblem[] = [];
   const sendable = scan.total - scan.carried - (scan.invalid ?? 0) - (resumed?.updated.size ?? 0);
   const budget = createRetryBudget(o.retryBudget ?? Math.max(100, sendable));
   const breaker = createCircuitBreaker(o.breakerThreshold);
@@ -101,6 +104,9 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
     request?: UpdateRequest,
   ) => {
     counts[outcome.status]++;
+    if (outcome.status === 'invalid' && problems.length < PROBLEMS_KEPT) {
+      problems.push({ row: source.row, code: outcome.errorCode, message: outcome.error });
+    }
     writer.add(source, outcome);
     if (journaled !== undefined) journal?.append(source.seq, source.row, journaled, outcome);
     logLine({
@@ -142,7 +148,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
       record(row, fromJournal.outcome, undefined);
       return undefined;
     }
-    const others = scan.duplicates.get(row.seq);
+    const others = scan.duplicates.get(row.seq)?.others;
     if (!validation.ok) {
       record(row, ended('invalid', validation.code, validation.message), '');
     } else if (others) {
@@ -199,6 +205,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
   }
   return {
     counts,
+    problems,
     carried,
     retries: budget.used,
     throttleCuts: throttle.cuts(),

@@ -23,8 +23,8 @@ export interface ThrottleOptions {
 const THROTTLED_SHARE = 0.1;
 /**
  * The window is the last second's answers, reaching further back when that holds fewer than this. Over
- * 10 answers, a server that throttles 5% of requests at random shows 10% four times in ten, and each
- * false cut shrinks the next sample: with 10 the pool sank to a tenth of its speed under 5% random 429s.
+ * a small sample, a server that throttles a few percent of requests at random often looks like it
+ * throttles a tenth, and each false cut shrinks the next sample: the pool spirals down.
  */
 const MIN_SAMPLE = 100;
 /** The new limit is this share of the requests per second the server accepted (did not throttle) in the window. */

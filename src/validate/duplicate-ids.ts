@@ -14,8 +14,8 @@ export interface DuplicateIndex {
 }
 
 export interface Duplicates {
-  /** By position in the file (seq): the row numbers of the other rows with the same offer id. */
-  bySeq: Map<number, number[]>;
+  /** By position in the file (seq): the row's own number and those of the other rows with the same offer id. */
+  bySeq: Map<number, { row: number; others: number[] }>;
   /** How many of those rows were added as valid: invalid only because of the duplicate. */
   otherwiseValid: number;
 }
@@ -74,13 +74,11 @@ export function createDuplicateIndex(): DuplicateIndex {
           otherwiseValid += block.valid[j]!;
         }
       });
-      const bySeq = new Map<number, number[]>();
+      const bySeq = new Map<number, { row: number; others: number[] }>();
       for (const group of groups.values()) {
         for (const member of group) {
-          bySeq.set(
-            member.seq,
-            group.filter((other) => other.seq !== member.seq).map((other) => other.row),
-          );
+          const others = group.filter((other) => other.seq !== member.seq).map((other) => other.row);
+          bySeq.set(member.seq, { row: member.row, others });
         }
       }
       return { bySeq, otherwiseValid };

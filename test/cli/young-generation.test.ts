@@ -23,8 +23,8 @@ function newSpaceAfterChurn(capBytes: number | undefined): number {
   return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
-describe('capYoungGeneration', () => {
-  it('stops the young generation at the cap, where it would otherwise grow well past it', () => {
+describe('the cap the CLI puts on V8’s young generation when sending', () => {
+  it('holds the young generation at the cap, where the same work would grow it well past it', () => {
     // Yields every 10,000 objects (~300 KB), as the CLI does every few hundred rows: the check runs once
     // the event loop turns. The control run shows the churn does make V8 grow the space, so the capped run could fail.
     expect(newSpaceAfterChurn(undefined)).toBeGreaterThanOrEqual(16 * MB);

@@ -8,15 +8,15 @@ type Entry = [id: number, row: number, valid: boolean];
 function naive(entries: Entry[]) {
   const byId = new Map<number, Array<{ seq: number; row: number; valid: boolean }>>();
   entries.forEach(([id, row, valid], seq) => byId.set(id, [...(byId.get(id) ?? []), { seq, row, valid }]));
-  const bySeq = new Map<number, number[]>();
+  const bySeq = new Map<number, { row: number; others: number[] }>();
   let otherwiseValid = 0;
   for (const group of byId.values()) {
     if (group.length < 2) continue;
     for (const member of group) {
-      bySeq.set(
-        member.seq,
-        group.filter((other) => other.seq !== member.seq).map((other) => other.row),
-      );
+      bySeq.set(member.seq, {
+        row: member.row,
+        others: group.filter((other) => other.seq !== member.seq).map((other) => other.row),
+      });
       if (member.valid) otherwiseValid++;
     }
   }
@@ -51,7 +51,7 @@ describe('the duplicate-id index', () => {
     entries[70_000] = [1_000_005, 70_002, true];
     const found = index(entries);
     expect(found).toEqual(naive(entries));
-    expect(found.bySeq.get(5)).toEqual([70_002, 200_002]);
+    expect(found.bySeq.get(5)).toEqual({ row: 7, others: [70_002, 200_002] });
   });
 
   it('handles ids up to the largest offer id', () => {
@@ -63,8 +63,8 @@ describe('the duplicate-id index', () => {
       ]),
     ).toEqual({
       bySeq: new Map([
-        [0, [4]],
-        [2, [2]],
+        [0, { row: 2, others: [4] }],
+        [2, { row: 4, others: [2] }],
       ]),
       otherwiseValid: 1,
     });
@@ -75,8 +75,8 @@ describe('the duplicate-id index', () => {
       [77, 2, true],
       [77, 2 ** 32 + 2, true],
     ]);
-    expect(found.bySeq.get(1)).toEqual([2]);
-    expect(found.bySeq.get(0)).toEqual([2 ** 32 + 2]);
+    expect(found.bySeq.get(1)).toEqual({ row: 2 ** 32 + 2, others: [2] });
+    expect(found.bySeq.get(0)).toEqual({ row: 2, others: [2 ** 32 + 2] });
   });
 
   it('does not flag different offers that share a row number', () => {

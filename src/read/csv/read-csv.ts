@@ -74,8 +74,8 @@ async function* recordBatches(
   let records: CsvRecord[] = [];
   try {
     for await (const chunk of chunks) {
-      // A batch's rows all live until the last of them is handled. A whole 64 KB chunk (~700 rows) outlived
-      // two young-generation collections while sending and got promoted; a slice's worth does not.
+      // A batch's rows all live until the last of them is handled. A whole read chunk's rows outlive two
+      // young-generation collections while sending and get promoted; a slice's worth does not.
       for (let start = 0; start < chunk.length;) {
         const end = sliceEnd(chunk, start);
         // decodeText never splits a character between chunks, and a slice ends after a line feed byte,
