@@ -80,6 +80,10 @@ export const CODES = {
   },
   // Run-level refusals (exit code 2, nothing or nothing more sent).
   E_USAGE: { kind: 'run', meaning: 'a flag or option value is wrong' },
+  E_UNEXPECTED: {
+    kind: 'run',
+    meaning: 'an error cake-bulk did not foresee (a bug: please report it with CAKE_BULK_DEBUG=1)',
+  },
   E_NO_API_KEY: { kind: 'run', meaning: 'no API key: CAKE_API_KEY or --api-key-file' },
   E_NO_BASE_URL: { kind: 'run', meaning: 'no CAKE base URL: --base-url or CAKE_BASE_URL' },
   E_INSECURE_URL: { kind: 'run', meaning: 'http:// to a host other than this machine' },
@@ -100,6 +104,10 @@ export const CODES = {
   E_UNCLOSED_QUOTE: { kind: 'run', meaning: 'a quoted CSV value is never closed' },
   E_RECORD_TOO_LARGE: { kind: 'run', meaning: 'a record is larger than 1,000,000 characters' },
   E_TOO_MANY_FIELDS: { kind: 'run', meaning: 'a row has more non-empty cells than the header has columns' },
+  E_UNCLEAR_HEADER: {
+    kind: 'run',
+    meaning: 'a header looks like a field, or could mean two, and is not mapped: rename it or --map it',
+  },
   E_DUPLICATE_COLUMN: { kind: 'run', meaning: 'a known column is in the header twice' },
   E_NO_OFFER_ID: { kind: 'run', meaning: 'the header has no offer_id column' },
   E_NO_FIELDS: { kind: 'run', meaning: 'the header has offer_id but no field to change' },

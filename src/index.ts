@@ -14,6 +14,7 @@ export { runBulk, type BulkResult, type StopReason } from './run/run-bulk.js';
 export { planBulk, type PlanOptions, type PlanResult } from './run/plan-bulk.js';
 export type { RowProblem } from './run/scan-pass.js';
 export type { BulkOptions } from './run/options.js';
+export type { HeaderMapping, ReadHeader } from './validate/columns.js';
 export { CakeBulkError, FileError, OutputError, UsageError, describeError } from './errors.js';
 export { CODES, describeCode, type CodeKind, type ErrorCode } from './codes.js';
 export type { RowOutcome, RowStatus, UpdateRequest, SourceRow, ResultOffer } from './types.js';

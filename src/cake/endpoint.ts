@@ -24,7 +24,7 @@ export function resolveEndpoint(baseUrl: string): CakeEndpoint {
     // Only the part before any query or user name is quoted back: those are where a key would be.
     const shown = baseUrl.split(/[?#@]/)[0];
     throw new UsageError(
-      `Expected \`--base-url\` to be a URL like https://admin.example.com, got \`${shown}\``,
+      `--base-url takes a URL like https://admin.example.com, not ${JSON.stringify(shown)}`,
     );
   }
   if (url.username || url.password) {
@@ -40,7 +40,7 @@ export function resolveEndpoint(baseUrl: string): CakeEndpoint {
     );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`Expected \`--base-url\` to start with https://, got \`${url.protocol}\``);
+    throw new UsageError(`--base-url takes an https:// URL, not ${url.protocol}//`);
   }
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
     throw new UsageError(

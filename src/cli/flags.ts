@@ -21,13 +21,35 @@ export interface RunFlags {
   resume?: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** `--map "HEADER=field"`, as given, in order. */
+  map: string[];
+  showRequests?: boolean;
+  /** false with --no-color. */
+  color: boolean;
+}
+
+/** Gathers a repeatable option's values. */
+export const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `--map` values into the library's shape: the last `=` splits header from field, so a header may hold `=`. */
+export function parseMaps(values: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.lastIndexOf('=');
+    if (at <= 0)
+      throw new UsageError(
+        `--map takes "HEADER=field" (or "HEADER=-" to keep a column as a note), not ${JSON.stringify(value)}`,
+      );
+    map[value.slice(0, at).trim()] = value.slice(at + 1).trim();
+  }
+  return map;
 }
 
 /** Commander hands us strings; keep the text so a bad value is quoted back exactly as typed. */
 export const number = (flag: string) => (value: string) => {
   const parsed = Number(value);
   if (value.trim() === '' || !Number.isFinite(parsed)) {
-    throw new UsageError(`Expected \`${flag}\` to be a number, got \`${value}\``);
+    throw new UsageError(`${flag} takes a number, not ${JSON.stringify(value)}`);
   }
   return parsed;
 };

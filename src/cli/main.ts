@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { CommanderError } from 'commander';
 import { CakeBulkError, UsageError, describeError } from '../errors.js';
 import { buildProgram } from './program.js';
-import { stderr } from './stdio.js';
+import { RunCommandError } from './run-command.js';
+import { stderr, stdout } from './stdio.js';
 
 // V8 lets a small heap grow to ~4x what the last full GC kept before collecting again; a run keeps little
 // alive but allocates for every row, so capping growth at 2x holds the process's memory much lower for a
@@ -13,6 +14,21 @@ setFlagsFromString('--heap-growing-percent=100');
 
 /** The only place that touches argv, stdout/stderr and the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const fail = (error: CakeBulkError, next?: string) => {
+    if (json) stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    stderr.write(`cake-bulk: ${error.message}\n`);
+    if (next) stderr.write(`  next:    ${next}\n`);
+    return error.exitCode;
+  };
+  // Refused before commander sees it, so the value is never echoed in an "unknown option" line.
+  if (argv.slice(2).some((word) => /^--api-?key(=|$)/i.test(word))) {
+    return fail(
+      new UsageError(
+        'there is no --api-key flag: a key on the command line shows in `ps` and the shell history; set CAKE_API_KEY or pass --api-key-file PATH',
+      ),
+    );
+  }
   let exitCode = 0;
   const program = buildProgram((code) => (exitCode = code));
   try {
@@ -20,19 +36,29 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Asked-for help and version exit 0; help shown because no command was given is a usage error.
+      // Help and version asked for exit 0; help shown because no command was given is a usage error.
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
       if (error.code === 'commander.invalidArgument' && error.cause instanceof UsageError) {
-        stderr.write(`cake-bulk: ${error.cause.message}\n`);
+        return fail(error.cause);
       }
+      // commander has printed its own line (with the one prefix); --json still gets its object.
+      if (json)
+        stdout.write(
+          `${JSON.stringify({ error: { code: 'E_USAGE', message: error.message.replace(/^error: /, '') } })}\n`,
+        );
       return 2;
     }
+    if (error instanceof RunCommandError) return fail(error, error.next);
+    if (error instanceof CakeBulkError) return fail(error);
     const secret = process.env.CAKE_API_KEY;
     stderr.write(`cake-bulk: ${describeError(error, secret)}\n`);
-    if (process.env.CAKE_BULK_DEBUG && error instanceof Error && !(error instanceof CakeBulkError)) {
-      stderr.write(`${error.stack ?? ''}\n`);
-    }
-    return error instanceof CakeBulkError ? error.exitCode : 2;
+    if (json)
+      stdout.write(
+        `${JSON.stringify({ error: { code: 'E_UNEXPECTED', message: describeError(error, secret) } })}\n`,
+      );
+    if (process.env.CAKE_BULK_DEBUG && error instanceof Error) stderr.write(`${error.stack ?? ''}\n`);
+    return 2;
   }
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { number, port, type RunFlags } from './flags.js';
+import { collect, number, port, type RunFlags } from './flags.js';
 import { runCommand } from './run-command.js';
 import { runSandbox, type SandboxFlags } from './sandbox-command.js';
 import { stderr, stdout } from './stdio.js';
@@ -9,12 +9,23 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-function addRunOptions(command: Command, withDryRun: boolean): Command {
+type Mode = 'apply' | 'rerun';
+
+/** The options `apply` and `rerun` share, each with the default that command really uses. */
+function addRunOptions(command: Command, mode: Mode): Command {
+  const outDefault =
+    mode === 'apply'
+      ? '<input-stem>.results.csv beside the input; a dry run: <input-stem>.dry-run.results.csv'
+      : '<stem>.rerun-N.results.csv beside the results file, N the next free number';
+  const logDefault =
+    mode === 'apply'
+      ? '<input-stem>.log.jsonl beside the input'
+      : '<stem>.rerun-N.log.jsonl beside the results file';
   command
-    .option('--base-url <url>', 'CAKE admin URL, e.g. https://admin.example.com (env CAKE_BASE_URL)')
+    .option('--base-url <url>', 'CAKE admin URL, e.g. https://admin.example.com (default: env CAKE_BASE_URL)')
     .option('--api-key-file <path>', 'read the API key from this file (default: env CAKE_API_KEY)')
-    .option('--out <path>', 'results CSV (default: <input-stem>.results.csv beside the input)')
-    .option('--log <path>', 'JSON-lines log (default: <input-stem>.log.jsonl beside the input)')
+    .option('--out <path>', `results CSV (default: ${outDefault})`)
+    .option('--log <path>', `JSON-lines log, appended to (default: ${logDefault})`)
     .option('--concurrency <n>', 'requests in flight at most', number('--concurrency'), 4)
     .option(
       '--rate <n>',
@@ -25,7 +36,7 @@ function addRunOptions(command: Command, withDryRun: boolean): Command {
     .option('--timeout <ms>', 'limit per attempt in ms', number('--timeout'), 30000)
     .option(
       '--retry-budget <n>',
-      'retries allowed across the run (default: one per row)',
+      'retries allowed across the run (default: one per row to send, at least 100)',
       number('--retry-budget'),
     )
     .option(
@@ -34,17 +45,57 @@ function addRunOptions(command: Command, withDryRun: boolean): Command {
       number('--breaker'),
       10,
     )
-    .option('--delimiter <char>', 'CSV delimiter (default: detected from the header line)')
-    .option('--sheet <name>', 'worksheet of an .xlsx input (default: the first)')
-    .option('--excel', 'write the results with a BOM and CRLF for Excel')
+    .option(
+      '--map <header=field>',
+      'read a header as a field, or keep it as a note with =- (repeatable)',
+      collect,
+      [],
+    );
+  if (mode === 'apply') {
+    command
+      .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected from the header line)')
+      .option('--sheet <name>', 'worksheet of an .xlsx input (default: the first visible one)');
+  }
+  command
     .option('--skip-invalid', 'send the valid rows even if some rows are invalid')
-    .option('--force', 'overwrite an existing results file and journal')
-    .option('--resume', 'continue an interrupted run (same --out) without resending updated rows')
-    .option('--json', 'print the summary as one JSON object on stdout')
-    .option('--quiet', 'print nothing but errors');
-  if (withDryRun) command.option('--dry-run', 'validate and show what would be sent; opens no connection');
+    .option('--dry-run', 'validate and show what would be sent; opens no connection')
+    .option('--show-requests', 'with --dry-run: print every request on stdout')
+    .option('--force', 'replace an existing results file and journal')
+    .option(
+      '--resume',
+      mode === 'apply'
+        ? 'continue an interrupted run (same --out) without resending updated rows'
+        : 'continue the newest interrupted rerun of this file',
+    )
+    .option('--excel', 'write the results with a BOM and CRLF for Excel (default: as the input does)')
+    .option('--json', 'print the summary (or the error) as one JSON object on stdout')
+    .option('--quiet', 'print nothing but errors')
+    .option('--no-color', 'no colour in the summary (also: env NO_COLOR)');
   return command;
 }
+
+const EXAMPLES: Record<Mode | 'sandbox' | 'program', string> = {
+  program: `
+Examples:
+  $ cake-bulk apply payouts.csv --dry-run
+  $ cake-bulk apply payouts.csv --base-url https://admin.example.com
+  $ cake-bulk rerun payouts.results.csv
+  $ cake-bulk help apply`,
+  apply: `
+Examples:
+  $ cake-bulk apply payouts.csv --dry-run                 check every row; send nothing
+  $ CAKE_API_KEY=... cake-bulk apply payouts.xlsx --sheet Q4 --base-url https://admin.example.com
+  $ cake-bulk apply payouts.csv --resume --out payouts.results.csv   after Ctrl-C or a crash`,
+  rerun: `
+Examples:
+  $ cake-bulk rerun payouts.results.csv                   send what failed or was skipped again
+  $ cake-bulk rerun payouts.results.csv --dry-run         check the rows you fixed in the results file
+  $ cake-bulk rerun payouts.results.csv --resume          continue an interrupted rerun`,
+  sandbox: `
+Examples:
+  $ cake-bulk sandbox --port 4010
+  $ cake-bulk sandbox --port 0 --latency 50 --fail-503 0.1 --seed 7`,
+};
 
 /** The commands and their options; `done` receives the exit code of the command that ran. */
 export function buildProgram(done: (exitCode: number) => void): Command {
@@ -52,21 +103,34 @@ export function buildProgram(done: (exitCode: number) => void): Command {
     .description('Apply a spreadsheet of offer changes to CAKE update_offer: dry-run, apply, rerun, resume.')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
-  addRunOptions(program.command('apply').argument('<input>', 'CSV or .xlsx of offer changes'), true)
-    .description('validate every row, then send the valid ones')
-    .action(async (input: string, flags: RunFlags) => {
-      done(await runCommand('apply', input, flags));
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      // One prefix for every error, commander's own included.
+      writeErr: (text) => stderr.write(text.replace(/^error: /, 'cake-bulk: ')),
+    })
+    .addHelpText('after', EXAMPLES.program);
+  for (const mode of ['apply', 'rerun'] as const) {
+    const command = program
+      .command(mode)
+      .argument(
+        mode === 'apply' ? '<input>' : '<results>',
+        mode === 'apply' ? 'CSV or .xlsx of offer changes' : 'a results CSV written by apply or rerun',
+      )
+      .description(
+        mode === 'apply'
+          ? 'validate every row, then send the valid ones'
+          : 'send again only the rows of a results file that did not succeed',
+      )
+      .addHelpText('after', EXAMPLES[mode]);
+    addRunOptions(command, mode).action(async (input: string, flags: RunFlags) => {
+      done(await runCommand(mode, input, flags));
     });
-  addRunOptions(
-    program.command('rerun').argument('<results>', 'a results CSV written by apply or rerun'),
-    true,
-  )
-    .description('send again only the rows of a results file that did not succeed')
-    .action(async (input: string, flags: RunFlags) => {
-      done(await runCommand('rerun', input, flags));
-    });
-  const sandbox = program.command('sandbox').description('run the bundled CAKE simulator on 127.0.0.1');
+  }
+  const sandbox = program
+    .command('sandbox')
+    .description('run the bundled CAKE simulator on 127.0.0.1')
+    .addHelpText('after', EXAMPLES.sandbox);
   for (const [flag, help] of [
     ['--port <n>', 'port (0: any free one) [4010]'],
     ['--latency <ms>', 'delay before each answer'],

@@ -15,6 +15,8 @@ export interface Table {
   delimiter: string | undefined;
   /** .xlsx: the sheet read. */
   sheet: string | undefined;
+  /** Made the way Excel makes files: a BOM or CR LF line ends, or a workbook. */
+  excelStyle: boolean;
   /**
    * The data rows in order, in batches (a CSV chunk's worth): one async step per batch rather than per
    * row, which was a measurable share of every row in a dry run.
@@ -45,6 +47,7 @@ export async function readTable(options: ReadTableOptions): Promise<Table> {
     delimiter: header.delimiter,
     // Until the reader names the sheet it picked, the one asked for (case does not choose a sheet).
     sheet: header.sheet ?? options.sheet?.toLowerCase(),
+    excelStyle: header.excelStyle ?? header.delimiter === undefined,
     rows: dataRows(first.value!.slice(1), batches),
   };
 }

@@ -8,6 +8,8 @@ export type TableItem =
       delimiter?: string;
       /** The worksheet read, by its name in the workbook. */
       sheet?: string;
+      /** The file was made the way Excel makes files (a BOM or CR LF line ends; any workbook). */
+      excelStyle?: boolean;
     }
   | { type: 'row'; row: number; cells: string[] };
 

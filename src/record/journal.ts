@@ -1,9 +1,9 @@
-import { existsSync, fdatasyncSync, readFileSync } from 'node:fs';
+import { fdatasyncSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { OutputError } from '../errors.js';
 import type { RowOutcome } from '../types.js';
 import { createLineFile } from './line-file.js';
-import { cannotWrite, openOutputFile, removeQuietly } from './output-file.js';
+import { cannotWrite, openOutputFile, readOwnFile, removeQuietly } from './output-file.js';
 
 /**
  * An append-only record of finished rows, in the order they finished, flushed in small groups. It is what
@@ -156,8 +156,9 @@ export interface JournalContents {
  * same row wins.
  */
 export function readJournal(path: string): JournalContents | undefined {
-  if (!existsSync(path)) return undefined;
-  const lines = readFileSync(path, 'utf8').split('\n');
+  const text = readOwnFile(path);
+  if (text === undefined) return undefined;
+  const lines = text.split('\n');
   const first = lines[0] ?? '';
   const raw = safeParse(first) as Partial<JournalHeader> | undefined;
   const header =
@@ -172,6 +173,7 @@ export function readJournal(path: string): JournalContents | undefined {
   }
   const updated = new Map<number, JournalEntry>();
   let rejected = 0;
+  let accepted = 0;
   lines.forEach((line, index) => {
     // A line cut short by a kill mid-write never ends its object; it is no evidence either way.
     if (index === 0 || !line.trimEnd().endsWith('}')) return;
@@ -181,6 +183,7 @@ export function readJournal(path: string): JournalContents | undefined {
       rejected++;
       return;
     }
+    accepted++;
     if (entry.status !== 'updated') {
       updated.delete(entry.seq);
       return;
@@ -200,6 +203,13 @@ export function readJournal(path: string): JournalContents | undefined {
       },
     });
   });
+  // Not one line holds under this first line: the header is another run's, pasted in or swapped.
+  if (rejected > 0 && accepted === 0) {
+    throw new OutputError(
+      'E_JOURNAL',
+      `${path}: no line of it belongs to its first line (the header of another run was put there?); move it away or pass --force to start over`,
+    );
+  }
   return { header, updated, rejected };
 }
 

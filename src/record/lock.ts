@@ -1,7 +1,7 @@
-import { closeSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { OutputError } from '../errors.js';
-import { cannotWrite, openOutputFile, removeQuietly } from './output-file.js';
+import { cannotWrite, openOutputFile, readOwnFile, removeQuietly } from './output-file.js';
 
 /** What a lock file says about the run holding it. */
 export interface LockInfo {
@@ -72,8 +72,9 @@ export function acquireLock(resultsPath: string, command: string): Lock {
 }
 
 function readLock(path: string): LockInfo | undefined {
+  const text = readOwnFile(path);
   try {
-    const info = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
+    const info = JSON.parse(text ?? '') as Partial<LockInfo>;
     if (typeof info.pid !== 'number' || typeof info.host !== 'string') return undefined;
     return info as LockInfo;
   } catch {

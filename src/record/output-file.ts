@@ -1,10 +1,12 @@
 import {
   closeSync,
   constants,
+  fstatSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   unlinkSync,
 } from 'node:fs';
@@ -12,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OutputError } from '../errors.js';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = constants;
+const { O_WRONLY, O_RDONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /**
  * How an output file is opened. None follows a symbolic link at the file itself: a planted
@@ -30,10 +32,36 @@ export type OpenMode = 'create' | 'append';
 export function openOutputFile(path: string, mode: OpenMode): number {
   makeFolders(path);
   try {
-    return openSync(path, O_WRONLY | O_CREAT | O_NOFOLLOW | (mode === 'create' ? O_EXCL : O_APPEND), 0o644);
+    // NONBLOCK: a FIFO planted at the path fails at once (ENXIO) instead of blocking the whole process,
+    // signal handlers included, until something reads it. Files and devices such as /dev/null ignore it.
+    return openSync(
+      path,
+      O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | (mode === 'create' ? O_EXCL : O_APPEND),
+      0o644,
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST' && mode === 'create') throw error;
+    throw cannotWrite(path, (error as NodeJS.ErrnoException).code === 'ENXIO' ? { code: 'ENOTREG' } : error);
+  }
+}
+
+/**
+ * Reads a file cake-bulk wrote itself (a lock, a journal), or undefined when there is none. Anything but a
+ * regular file there is refused: a FIFO would block the process, a link could point anywhere.
+ */
+export function readOwnFile(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw cannotWrite(path, error);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw cannotWrite(path, { code: 'ENOTREG' });
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

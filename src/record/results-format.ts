@@ -17,12 +17,15 @@ export function resultHeader(inputColumns: readonly string[]): string[] {
   return ['row', ...inputColumns.map(protectCell), ...TRAILING_COLUMNS];
 }
 
-/** One results line: the input cells as given, then how the row ended. */
-export function resultRecord(source: SourceRow, outcome: RowOutcome): string[] {
+/** The start of a results line: the row number, then the input cells as given. */
+export function resultHead(source: SourceRow): string[] {
+  return [String(source.row), ...source.cells.map(protectCell)];
+}
+
+/** The end of a results line: how the row ended. Rows that ended alike share it. */
+export function resultTail(outcome: RowOutcome): string[] {
   const offer = outcome.offer ?? {};
   return [
-    String(source.row),
-    ...source.cells.map(protectCell),
     outcome.status,
     outcome.errorCode,
     protectCell(outcome.error),

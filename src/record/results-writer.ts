@@ -3,8 +3,14 @@ import { OutputError } from '../errors.js';
 import type { RowOutcome, SourceRow } from '../types.js';
 import { csvLine } from './csv-line.js';
 import { createLineFile, type LineFile } from './line-file.js';
-import { cannotWrite, openOutputFile, replaceOutputFile, type Replacement } from './output-file.js';
-import { resultHeader, resultRecord } from './results-format.js';
+import {
+  cannotWrite,
+  openOutputFile,
+  removeQuietly,
+  replaceOutputFile,
+  type Replacement,
+} from './output-file.js';
+import { resultHead, resultHeader, resultTail } from './results-format.js';
 
 /**
  * Writes the results CSV in input order while rows finish in any order. Lines are written whole, in
@@ -21,6 +27,8 @@ export interface ResultsWriter {
   /** Rows written so far (a prefix of the input). */
   readonly written: number;
   close(): void;
+  /** Drops the file: the run was refused before any row (a new file is removed, a replaced one kept). */
+  abandon(): void;
 }
 
 export interface ResultsWriterOptions {
@@ -35,16 +43,20 @@ export interface ResultsWriterOptions {
   overwrite: boolean;
   /** How far ahead of the oldest unfinished row the reader may get. */
   window: number;
+  /** The run could continue an earlier one (not a dry run): an existing file's refusal mentions --resume. */
+  resumable?: boolean;
 }
 
 const FLUSH_MS = 200;
 export function createResultsWriter(options: ResultsWriterOptions): ResultsWriter {
   const replacement = options.overwrite ? replaceOutputFile(options.path) : undefined;
-  const fd = replacement?.fd ?? openNew(options.path);
+  const fd = replacement?.fd ?? openNew(options.path, options.resumable ?? true);
   const eol = options.excel ? '\r\n' : '\n';
   const pending = new Map<number, string>();
   let nextSeq = 0;
   let waiter: { seq: number; resolve: () => void } | undefined;
+  let lastOutcome: RowOutcome | undefined;
+  let lastTail = '';
   let closed = false;
 
   const file = createLineFile(fd, { path: options.path, maxDelayMs: FLUSH_MS });
@@ -54,7 +66,12 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
   return {
     add(source, outcome) {
       if (closed) return;
-      const line = csvLine(resultRecord(source, outcome), eol);
+      // Once a run stops, every later row ends the same way: its tail is encoded once, not once a row.
+      if (outcome !== lastOutcome) {
+        lastOutcome = outcome;
+        lastTail = csvLine(resultTail(outcome), eol);
+      }
+      const line = `${csvLine(resultHead(source), '')},${lastTail}`;
       // In order (always in a dry run, mostly when sending): straight out, no trip through the Map.
       if (source.seq === nextSeq) {
         file.write(line);
@@ -77,6 +94,17 @@ export function createResultsWriter(options: ResultsWriterOptions): ResultsWrite
     },
     get written() {
       return nextSeq;
+    },
+    abandon() {
+      if (closed) return;
+      closed = true;
+      if (replacement) {
+        file.release();
+        replacement.abandon();
+      } else {
+        file.close();
+        removeQuietly(options.path);
+      }
     },
     close() {
       if (closed) return;
@@ -104,7 +132,7 @@ function closeReplacement(file: LineFile, replacement: Replacement): void {
   replacement.commit();
 }
 
-function openNew(path: string): number {
+function openNew(path: string, resumable: boolean): number {
   try {
     return openOutputFile(path, 'create');
   } catch (error) {
@@ -113,7 +141,9 @@ function openNew(path: string): number {
     if (statSync(path).isDirectory()) throw cannotWrite(path, { code: 'EISDIR' });
     throw new OutputError(
       'E_OUTPUT_EXISTS',
-      `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to overwrite it`,
+      resumable
+        ? `${path} already exists; pass --out to write elsewhere, --resume to continue that run, or --force to replace it`
+        : `${path} already exists; pass --out to write elsewhere, or --force to replace it`,
     );
   }
 }

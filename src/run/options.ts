@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { resolveEndpoint, type CakeEndpoint } from '../cake/endpoint.js';
 import { UsageError } from '../errors.js';
+import { KNOWN_COLUMNS, type HeaderMapping } from '../validate/columns.js';
 import type { Logger } from '../record/log.js';
 import type { BackoffOptions } from '../send/retry-delay.js';
 import type { RowOutcome, SourceRow, UpdateRequest } from '../types.js';
@@ -44,7 +45,15 @@ export interface BulkOptions {
   delimiter?: string;
   /** Worksheet to read from an .xlsx file. @default the first sheet */
   sheet?: string;
-  /** Write the results with a UTF-8 BOM and CRLF, for Excel. @default false */
+  /**
+   * Headers read as a field (`{ "New Payout": "payout" }`) or kept as a note (`"-"`), for headers the
+   * aliases do not cover. @default {}
+   */
+  map?: Record<string, string>;
+  /**
+   * Write the results with a UTF-8 BOM and CRLF, for Excel, whatever the input. Without it the results
+   * follow the input: a BOM or CRLF there (or a workbook) gives both. @default false
+   */
   excel?: boolean;
   /** Retry backoff. @default { baseMs: 250, capMs: 30000, maxRetryAfterMs: 60000 } */
   backoff?: Partial<BackoffOptions>;
@@ -68,8 +77,8 @@ export interface BulkOptions {
   onDryRunRequest?: (row: number, request: UpdateRequest) => void;
   /** Called with a one-line warning (unknown columns and the like). */
   onWarning?: (message: string) => void;
-  /** Called about twice a second with progress. */
-  onProgress?: (progress: { done: number; total: number }) => void;
+  /** Called about twice a second with progress: rows recorded so far, rows in all, rows failed so far. */
+  onProgress?: (progress: { done: number; total: number; failed: number }) => void;
   /** Called with every row as its results line is written, in input order. */
   onRow?: (row: SourceRow, outcome: RowOutcome) => void;
 }
@@ -93,6 +102,7 @@ export interface ResolvedOptions {
   breakerThreshold: number;
   delimiter: string | undefined;
   sheet: string | undefined;
+  map: HeaderMapping[];
   excel: boolean;
   backoff: BackoffOptions;
   reorderWindow: number;
@@ -108,7 +118,7 @@ export const DEFAULTS = {
 
 /** Checks every option once and fills in defaults, so later stages see no optional values. */
 export function resolveOptions(options: BulkOptions): ResolvedOptions {
-  if (!options.input) throw new UsageError('Expected an input file');
+  if (!options.input) throw new UsageError('no input file given');
   const mode = options.mode ?? 'apply';
   const dryRun = options.dryRun ?? false;
   const concurrency = integer('--concurrency', options.concurrency ?? DEFAULTS.concurrency, 1, 1024);
@@ -119,7 +129,7 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
   }
   const endpoint = options.baseUrl ? resolveEndpoint(options.baseUrl) : undefined;
   if (options.delimiter !== undefined && ![',', ';', '\t', '|'].includes(options.delimiter)) {
-    throw new UsageError(`Expected \`--delimiter\` to be one of , ; tab |, got \`${options.delimiter}\``);
+    throw new UsageError(`--delimiter takes one of , ; tab |, not ${JSON.stringify(options.delimiter)}`);
   }
   const outputs = defaultOutputs(
     options.input,
@@ -148,10 +158,24 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
     breakerThreshold: integer('--breaker', options.breakerThreshold ?? DEFAULTS.breakerThreshold, 0, 1e9),
     delimiter: options.delimiter,
     sheet: options.sheet,
+    map: resolveMap(options.map ?? {}),
     excel: options.excel ?? false,
     backoff: { ...DEFAULTS.backoff, ...options.backoff },
     reorderWindow: options.reorderWindow ?? Math.max(1000, concurrency * 64),
   };
+}
+
+/** Checks every `--map` target is a column cake-bulk knows, or `-` for a note. */
+function resolveMap(map: Record<string, string>): HeaderMapping[] {
+  return Object.entries(map).map(([header, target]) => {
+    const field = target.trim().toLowerCase();
+    if (field !== '-' && !(KNOWN_COLUMNS as readonly string[]).includes(field)) {
+      throw new UsageError(
+        `--map "${header}=${target}": ${JSON.stringify(target)} is not a column; use one of ${KNOWN_COLUMNS.join(', ')}, or - to keep the column as a note`,
+      );
+    }
+    return { header, field: field as HeaderMapping['field'] };
+  });
 }
 
 /** The shortest key accepted: a shorter one is a typo, and too short to scrub from server text reliably. */
@@ -179,16 +203,14 @@ function checkApiKey(apiKey: string): void {
 
 function integer(flag: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(
-      `Expected \`${flag}\` to be a whole number from ${min} to ${max}, got \`${value}\` (${typeof value})`,
-    );
+    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not ${value}`);
   }
   return value;
 }
 
 function positive(flag: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`Expected \`${flag}\` to be a number above 0, got \`${value}\` (${typeof value})`);
+    throw new UsageError(`${flag} takes a number above 0, not ${value}`);
   }
   return value;
 }

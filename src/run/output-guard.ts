@@ -23,10 +23,19 @@ export function checkOutputPaths(input: string, outputs: OutputPath[]): void {
       (other) => other.where === entry.where || (entry.inode !== undefined && other.inode === entry.inode),
     );
     if (clash) {
+      // The journal, snapshot and lock sit beside --out under names the user did not choose: a clash
+      // there is a link someone planted, and the way out is to remove it (or to pick another --out).
+      const own = (o: OutputPath) => o.name.startsWith('--');
+      const fix =
+        own(output) && (clash.name === 'the input' || own(clash))
+          ? clash.name === 'the input'
+            ? 'pick another path'
+            : 'give each its own path'
+          : `remove the link, or pick another --out`;
       throw new UsageError(
         clash.name === 'the input'
-          ? `${output.name} ${output.path} is the input file itself; pick another path (nothing was written)`
-          : `${output.name} ${output.path} is the same file as ${clash.name} ${clash.path}; give each its own path (nothing was written)`,
+          ? `${output.name} ${output.path} is the input file itself; ${fix} (nothing was written)`
+          : `${output.name} ${output.path} is the same file as ${clash.name} ${clash.path}; ${fix} (nothing was written)`,
         'E_SAME_FILE',
       );
     }

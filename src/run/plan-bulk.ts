@@ -3,7 +3,7 @@ import { resolveOptions, type BulkOptions } from './options.js';
 import { scanPass, type RowProblem } from './scan-pass.js';
 
 /** What `planBulk` accepts: the reading options of a run. Nothing is sent or written. */
-export type PlanOptions = Pick<BulkOptions, 'input' | 'mode' | 'delimiter' | 'sheet' | 'stopSignal'>;
+export type PlanOptions = Pick<BulkOptions, 'input' | 'mode' | 'delimiter' | 'sheet' | 'map' | 'stopSignal'>;
 
 /** What a run of the file would do, before it does anything. */
 export interface PlanResult {
@@ -17,8 +17,8 @@ export interface PlanResult {
   carried: number;
   /** The input's header, as given. */
   columns: string[];
-  /** Columns read as fields: header -> field. */
-  fields: Array<{ header: string; field: string }>;
+  /** Every header read as a column, and how (by name, alias or --map). */
+  fields: Array<{ header: string; field: string; via: 'name' | 'alias' | 'map'; currency?: string }>;
   /** Columns carried into the results untouched. */
   unknown: string[];
   /** The first invalid rows in file order. */
@@ -40,10 +40,7 @@ export async function planBulk(options: PlanOptions): Promise<PlanResult> {
     invalid,
     carried: scan.carried,
     columns: scan.columns.names,
-    fields: scan.columns.fields.map(({ field, index }) => ({
-      header: scan.columns.names[index] ?? '',
-      field,
-    })),
+    fields: scan.columns.read,
     unknown: scan.columns.unknown,
     problems: scan.problems,
   };

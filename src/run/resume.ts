@@ -71,6 +71,7 @@ export function runIdentity(o: ResolvedOptions, scan: Scan): RunIdentity {
     sheet: scan.sheet ?? '',
     delimiter: scan.delimiter ?? '',
     columns: JSON.stringify(scan.columns.names),
+    map: JSON.stringify(scan.columns.read.map(({ header, field }) => [header, field])),
   };
 }
 

@@ -4,10 +4,18 @@ import { checkInputFile } from '../read/input-file.js';
 import { journalPath, type Journal } from '../record/journal.js';
 import { acquireLock, lockPath } from '../record/lock.js';
 import { snapshotPath, takeSnapshot, type Snapshot } from '../record/snapshot.js';
-import { createSilentLogger, linesVia, openFileLogger, type LogLine, type Logger } from '../record/log.js';
+import {
+  createSilentLogger,
+  linesVia,
+  openFileLogger,
+  type FileLogger,
+  type LogLine,
+  type Logger,
+} from '../record/log.js';
 import { createResultsWriter, type ResultsWriter } from '../record/results-writer.js';
 import { createAgent } from '../send/agent.js';
 import type { RowStatus } from '../types.js';
+import type { ColumnMap, ReadHeader } from '../validate/columns.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
 import { checkJournalFree, loadResume, openJournal } from './resume.js';
 import { ScanStopped, scanPass, type RowProblem } from './scan-pass.js';
@@ -40,6 +48,10 @@ export interface BulkResult {
   warnings: string[];
   /** The first invalid rows (row, code, message), in file order; the results file has them all. */
   problems: RowProblem[];
+  /** Rows by error code, for every row not updated: what to do next follows from each code's kind. */
+  codes: Record<string, number>;
+  /** How the header was read: each field's column and whether by name, alias or --map. */
+  columns: ReadHeader[];
 }
 
 /**
@@ -96,6 +108,7 @@ async function runLocked(
     const more = unknown.length > 5 ? `, and ${unknown.length - 5} more (${unknown.length} in all)` : '';
     warn(`columns not used by cake-bulk, carried into the results as they are: ${named}${more}`);
   }
+  for (const line of headerNotes(scan.columns)) warn(line);
   if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
 
   const resumed = o.resume ? loadResume(o, scan) : undefined;
@@ -105,24 +118,28 @@ async function runLocked(
     );
   }
   if (!o.dryRun) checkJournalFree(o, resumed !== undefined);
-  const ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
-  const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
-  const logLine: LogLine = ownLog?.line ?? linesVia(logger);
-  let writer: ResultsWriter;
+  // The results file first: the output most likely to be refused (it exists, it is a link), so a refused
+  // run leaves no empty log or journal behind.
+  const writer: ResultsWriter = createResultsWriter({
+    path: o.out,
+    inputColumns: scan.columns.names,
+    excel: o.excel || scan.excelStyle,
+    overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
+    window: o.reorderWindow,
+    resumable: !o.dryRun,
+  });
   let journal: Journal | undefined;
+  let ownLog: FileLogger | undefined;
   try {
-    writer = createResultsWriter({
-      path: o.out,
-      inputColumns: scan.columns.names,
-      excel: o.excel,
-      overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
-      window: o.reorderWindow,
-    });
     journal = o.dryRun ? undefined : openJournal(o, scan, resumed);
+    ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
   } catch (error) {
-    ownLog?.close();
+    writer.abandon();
+    journal?.close(resumed === undefined);
     throw error;
   }
+  const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
+  const logLine: LogLine = ownLog?.line ?? linesVia(logger);
   const ownDispatcher = !options.dispatcher && !o.dryRun;
   // A dry run sends nothing, so it gets no HTTP client at all (undici is not even loaded).
   const dispatcher = o.dryRun
@@ -142,7 +159,12 @@ async function runLocked(
   });
 
   const stop = createStopPolicy(options.stopSignal, options.abortSignal);
-  const progress = setInterval(() => options.onProgress?.({ done: writer.written, total: scan.total }), 500);
+  const live = { failed: 0 };
+  const onRow = options.onRow;
+  const progress = setInterval(
+    () => options.onProgress?.({ done: writer.written, total: scan.total, failed: live.failed }),
+    500,
+  );
   let pass: SendPassResult | undefined;
   try {
     pass = await sendPass({
@@ -162,7 +184,10 @@ async function runLocked(
       random: options.random ?? Math.random,
       now: options.now ?? (() => performance.now()),
       onDryRunRequest: options.onDryRunRequest,
-      onRow: options.onRow,
+      onRow: (row, outcome) => {
+        if (outcome.status === 'failed') live.failed++;
+        onRow?.(row, outcome);
+      },
     });
   } catch (error) {
     // What was logged before the failure still reaches the file.
@@ -201,8 +226,10 @@ async function runLocked(
     journal: journal && stop.reason !== undefined ? journalPath(o.out) : undefined,
     warnings,
     problems: pass.problems,
+    codes: pass.codes,
+    columns: scan.columns.read,
   };
-  logger.info({ event: 'run_end', ...result, warnings: undefined, problems: undefined });
+  logger.info({ event: 'run_end', ...result, warnings: undefined, problems: undefined, columns: undefined });
   ownLog?.close();
   return result;
 }
@@ -218,6 +245,25 @@ function exitCodeFor(
   if (stopped === 'circuit') return 1;
   const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
   return good === total ? 0 : 1;
+}
+
+/** What the person should know about how the header was read: aliases, --map, columns left as notes. */
+export function headerNotes(columns: ColumnMap): string[] {
+  const notes: string[] = [];
+  const read = columns.read.filter((r) => r.via !== 'name');
+  if (read.length > 0) {
+    const list = read.map(
+      (r) =>
+        `"${r.header}" as ${r.field}${r.currency ? ` (in ${r.currency}; the number is sent as written)` : ''}`,
+    );
+    notes.push(`read the header ${list.join(', ')}`);
+  }
+  for (const { header, field } of columns.shadowed) {
+    notes.push(
+      `"${header}" was not read as ${field}: the header has the ${field} column itself; "${header}" is carried as a note`,
+    );
+  }
+  return notes;
 }
 
 /** Every file the run writes, as the user names it, for the same-file check. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { resolveColumns, type ColumnMap } from '../validate/columns.js';
+import { resolveColumns, type ColumnMap, type HeaderMapping } from '../validate/columns.js';
 import { createDuplicateIndex } from '../validate/duplicate-ids.js';
 import { parseOfferId, validateRow } from '../validate/validate-row.js';
 import { openSource, type SourceOptions } from './source-rows.js';
@@ -24,6 +24,8 @@ export interface Scan {
   delimiter: string | undefined;
   /** .xlsx: the sheet read. */
   sheet: string | undefined;
+  /** Made the way Excel makes files (BOM, CR LF, a workbook): the results are written the same way. */
+  excelStyle: boolean;
   /** The first invalid rows in file order (at most PROBLEMS_KEPT), for the person to see without the file. */
   problems: RowProblem[];
 }
@@ -50,13 +52,13 @@ export class ScanStopped extends Error {
  * invalid row; a dry run validates each row in its one full pass anyway and skips this.
  */
 export async function scanPass(
-  options: SourceOptions,
+  options: SourceOptions & { map: readonly HeaderMapping[] },
   validate: boolean,
   stop: AbortSignal | undefined,
 ): Promise<Scan> {
   const hash = createHash('sha256');
   const source = await openSource({ ...options, hash });
-  const columns = resolveColumns(source.columns, options.input, source.headerLine);
+  const columns = resolveColumns(source.columns, options.input, source.headerLine, options.map);
   const ids = createDuplicateIndex();
   let total = 0;
   let invalid = 0;
@@ -109,6 +111,7 @@ export async function scanPass(
     sha256: hash.digest('hex'),
     delimiter: source.delimiter,
     sheet: source.sheet,
+    excelStyle: source.excelStyle,
     problems: problems.slice(0, PROBLEMS_KEPT).map(({ row, code, message }) => ({ row, code, message })),
   };
 }

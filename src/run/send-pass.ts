@@ -45,6 +45,8 @@ export interface SendPassResult {
   counts: Record<RowStatus, number>;
   /** The first invalid rows, in file order. */
   problems: RowProblem[];
+  /** Rows by error code (rows not updated), for the summary's advice. */
+  codes: Record<string, number>;
   carried: number;
   retries: number;
   throttleCuts: number;
@@ -63,6 +65,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
   const counts: Record<RowStatus, number> = { updated: 0, failed: 0, invalid: 0, skipped: 0, dry_run: 0 };
   let carried = 0;
   const problems: RowProblem[] = [];
+  const codes: Record<string, number> = {};
   const sendable = scan.total - scan.carried - (scan.invalid ?? 0) - (resumed?.updated.size ?? 0);
   const budget = createRetryBudget(o.retryBudget ?? Math.max(100, sendable));
   const breaker = createCircuitBreaker(o.breakerThreshold);
@@ -104,6 +107,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
     request?: UpdateRequest,
   ) => {
     counts[outcome.status]++;
+    if (outcome.errorCode !== '') codes[outcome.errorCode] = (codes[outcome.errorCode] ?? 0) + 1;
     if (outcome.status === 'invalid' && problems.length < PROBLEMS_KEPT) {
       problems.push({ row: source.row, code: outcome.errorCode, message: outcome.error });
     }
@@ -121,6 +125,10 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
     ctx.onRow?.(source, outcome);
   };
   const pool = createPool(o.concurrency);
+  let stoppedOutcome: RowOutcome | undefined;
+  let skippedRows = 0;
+  let skippedFrom = 0;
+  let skippedTo = 0;
 
   /** Records the row, or hands it to the pool; returns the pool's promise when the row waits for a slot. */
   const handleRow = (row: SourceRow): Promise<void> | undefined => {
@@ -129,10 +137,20 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
       record(row, row.prior.record, undefined);
       return undefined;
     }
-    // Once the run stops, the rest of the file is only recorded: no validation, no journal line.
+    // Once the run stops, the rest of the file is only recorded, as fast as it can be read: no
+    // validation, no journal line, one outcome shared by every such row, one log line for all of them.
     if (stop.reason) {
-      const { code, message } = stop.skipped();
-      record(row, ended('skipped', code, message), undefined);
+      if (!stoppedOutcome) {
+        const { code, message } = stop.skipped();
+        stoppedOutcome = ended('skipped', code, message);
+        skippedFrom = row.row;
+      }
+      counts.skipped++;
+      codes[stoppedOutcome.errorCode] = (codes[stoppedOutcome.errorCode] ?? 0) + 1;
+      writer.add(row, stoppedOutcome);
+      ctx.onRow?.(row, stoppedOutcome);
+      skippedRows++;
+      skippedTo = row.row;
       return undefined;
     }
     const validation = validateRow(row.cells, scan.columns);
@@ -202,10 +220,21 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
     await pool.drain().catch(() => undefined);
     afterWrites.flush();
     inFlight.close();
+    if (skippedRows > 0) {
+      logLine({
+        event: 'rows_skipped',
+        from_row: skippedFrom,
+        to_row: skippedTo,
+        rows: skippedRows,
+        status: 'skipped',
+        code: stoppedOutcome?.errorCode,
+      });
+    }
   }
   return {
     counts,
     problems,
+    codes,
     carried,
     retries: budget.used,
     throttleCuts: throttle.cuts(),

@@ -11,6 +11,8 @@ export interface Source {
   headerLine: number;
   delimiter: string | undefined;
   sheet: string | undefined;
+  /** Made the way Excel makes files: its results are written the same way (BOM, CR LF). */
+  excelStyle: boolean;
   rows: AsyncGenerator<SourceRow[]>;
 }
 
@@ -36,7 +38,12 @@ export async function openSource(options: SourceOptions): Promise<Source> {
   } catch (error) {
     throw rename(error);
   }
-  const format = { headerLine: table.headerLine, delimiter: table.delimiter, sheet: table.sheet };
+  const format = {
+    headerLine: table.headerLine,
+    delimiter: table.delimiter,
+    sheet: table.sheet,
+    excelStyle: table.excelStyle,
+  };
   if (options.mode === 'apply') {
     return { columns: table.columns, ...format, rows: renamed(applyRows(table.rows), rename) };
   }

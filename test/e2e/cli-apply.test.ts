@@ -43,13 +43,20 @@ describe('a clean apply of fixtures/valid.csv', () => {
   let s: Sandbox;
   let input: string;
   let run: CliRun;
+  let human: CliRun;
+  let humanInput: string;
   let rows: Array<Record<string, string>>;
 
   beforeAll(async () => {
     s = await startSandbox({ apiKey: API_KEY });
     ({ input } = await fixture('valid.csv'));
-    run = await runCli(['apply', input, '--json'], { env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url } });
+    const env = { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url };
+    run = await runCli(['apply', input, '--json'], { env });
     rows = await readResults(resultsOf(input));
+    ({ input: humanInput } = await fixture('valid.csv'));
+    const other = await startSandbox({ apiKey: API_KEY });
+    human = await runCli(['apply', humanInput], { env: { ...env, CAKE_BASE_URL: other.url } });
+    await other.close();
   });
   afterAll(() => s.close());
 
@@ -59,10 +66,14 @@ describe('a clean apply of fixtures/valid.csv', () => {
   });
 
   it('prints a short human summary on stderr with the counts and where the files are', () => {
-    expect(run.stderr).toContain('4 rows: 4 updated');
-    expect(run.stderr).toContain(`results: ${resultsOf(input)}`);
-    expect(run.stderr).toContain(`log:     ${logOf(input)}`);
-    expect(run.stderr).not.toMatch(/next:/);
+    expect(human.stderr).toContain('4 rows: 4 updated');
+    expect(human.stderr).toContain(`results: ${resultsOf(humanInput)}`);
+    expect(human.stderr).toContain(`log:     ${logOf(humanInput)}`);
+    expect(human.stderr).not.toMatch(/next:/);
+  });
+
+  it('prints no human summary with --json: the JSON is the summary', () => {
+    expect(run.stderr).toBe('');
   });
 
   it('prints exactly the documented --json summary on stdout', () => {
@@ -232,7 +243,7 @@ describe.concurrent('headers', () => {
   it('refuses a file without an offer_id column with exit 2', async (ctx) => {
     const s = await sandbox(ctx);
     const dir = await tempDir();
-    const input = await writeCsv(dir, 'no-id.csv', 'id,payout\n1,2\n');
+    const input = await writeCsv(dir, 'no-id.csv', 'Advertiser,payout\n1,2\n');
     const run = await apply(s, input);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/no offer_id column/);
@@ -295,10 +306,10 @@ describe.concurrent('invalid rows', () => {
   it('sends nothing when any row is invalid, marks the valid rows skipped and exits 1', async (ctx) => {
     const s = await sandbox(ctx);
     const { input } = await fixture('invalid.csv');
-    const run = await apply(s, input, '--json');
+    const run = await apply(s, input);
     expect(run.code).toBe(1);
     expect(s.stats.connections).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ total: 11, updated: 0, invalid: 9, skipped: 2 });
+    expect(run.stderr).toMatch(/11 rows: 9 invalid, 2 skipped/);
     const rows = await readResults(resultsOf(input));
     expect(rows.map((r) => [r.row, r.offer_id, r.status])).toEqual(
       expected.map(([row, id, status]) => [row, id, status]),
@@ -436,9 +447,8 @@ describe.concurrent('answers from the server', () => {
     const s = await sandbox(ctx, { maxOfferId: 1000 });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'in.csv', 'offer_id,payout\n5,1\n5000,2\n');
-    const run = await apply(s, input, '--json');
+    const run = await apply(s, input);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ updated: 1, failed: 1 });
     const rows = await readResults(resultsOf(input));
     expect(rows[1]).toMatchObject({
       status: 'failed',

@@ -35,7 +35,7 @@ describe('a dry run of fixtures/valid.csv', () => {
   beforeAll(async () => {
     s = await startSandbox({ apiKey: API_KEY });
     input = await fixture('valid.csv');
-    run = await dryRun(s, input);
+    run = await dryRun(s, input, '--show-requests');
   });
   afterAll(() => s.close());
 
@@ -49,7 +49,7 @@ describe('a dry run of fixtures/valid.csv', () => {
     expect(s.store.offers.size).toBe(0);
   });
 
-  it('prints every request it would send, in input order, with exactly the fields that would be sent', () => {
+  it('prints every request it would send with --show-requests, in input order, with exactly the fields that would be sent', () => {
     expect(run.stdout.trim().split('\n')).toEqual([
       'row 2: POST update_offer {"offer_id":101,"offer_name":"Summer Promo","offer_status":"active","payout":12.5,"revenue":20,"expiration_date":"2026-12-31 23:59:59"}',
       'row 3: POST update_offer {"offer_id":102,"offer_status":"inactive"}',
@@ -124,14 +124,21 @@ describe.concurrent('apply --dry-run', () => {
   it('exits 1 when some rows are invalid, recording them invalid and the rest dry_run', async (ctx) => {
     const s = await sandbox(ctx);
     const input = await fixture('invalid.csv');
-    const run = await dryRun(s, input, '--json');
+    const run = await dryRun(s, input);
     expect(run.code).toBe(1);
-    expect(JSON.parse(run.stdout)).toMatchObject({ total: 11, invalid: 9, dry_run: 2, skipped: 0 });
+    expect(run.stderr).toMatch(/11 rows: 9 invalid, 2 would be sent/);
     const rows = await readResults(dryResultsOf(input));
     expect(rows.filter((r) => r.status === 'dry_run').map((r) => r.offer_id)).toEqual(['301', '310']);
     expect(rows.find((r) => r.offer_id === '302')?.error).toMatch(/currency symbol/);
     expect(s.stats.connections).toBe(0);
     expect(run.stderr).toMatch(/fix the invalid rows/);
+    // The invalid rows are on the terminal, each with its line, column, value and what is allowed.
+    expect(run.stderr).toMatch(
+      /^cake-bulk: row 4: payout "\$20": remove the currency symbol.* \[E_PAYOUT\]$/m,
+    );
+    expect(run.stderr.match(/^cake-bulk: row \d+: /gm)).toHaveLength(9);
+    // The requests of the valid rows go to the log and the results, not to the terminal.
+    expect(run.stdout).toBe('');
   });
 
   it('still refuses a structurally broken file with exit 2', async (ctx) => {

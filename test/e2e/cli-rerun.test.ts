@@ -80,7 +80,9 @@ describe.concurrent('rerun', () => {
 
     expect(await readFile(results)).toEqual(before);
     expect((await stat(results)).mtimeMs).toBe(mtime);
-    expect(rerun.stderr).toMatch(/carried over/);
+    // With --json the JSON is the summary; the human one says the same.
+    const human = await cli(s, ['rerun', results, '--dry-run', '--out', join(dir, 'again.csv')]);
+    expect(human.stderr).toMatch(/carried over/);
   });
 
   it('numbers reruns: a rerun of a rerun writes <stem>.rerun-2.results.csv and sends only what still failed', async (ctx) => {
@@ -182,7 +184,7 @@ describe.concurrent('rerun', () => {
     const connections = s.stats.connections;
     const results = join(dir, 'offers.results.csv');
     await editCell(results, '4', 'payout', '3');
-    const run = await cli(s, ['rerun', results, '--dry-run']);
+    const run = await cli(s, ['rerun', results, '--dry-run', '--show-requests']);
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n')).toEqual([
       'row 3: POST update_offer {"offer_id":5000,"payout":2}',

@@ -71,14 +71,14 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
   });
 
   it.for([
-    ['--concurrency', '0', /Expected `--concurrency` to be a whole number from 1 to 1024, got `0`/],
-    ['--concurrency', 'four', /Expected `--concurrency` to be a number, got `four`/],
-    ['--concurrency', '2.5', /--concurrency.*got `2\.5`/],
-    ['--max-attempts', '0', /Expected `--max-attempts` to be a whole number from 1 to 100, got `0`/],
+    ['--concurrency', '0', /^cake-bulk: --concurrency takes a whole number from 1 to 1024, not 0$/m],
+    ['--concurrency', 'four', /^cake-bulk: --concurrency takes a number, not "four"$/m],
+    ['--concurrency', '2.5', /--concurrency takes a whole number from 1 to 1024, not 2\.5/],
+    ['--max-attempts', '0', /^cake-bulk: --max-attempts takes a whole number from 1 to 100, not 0$/m],
     ['--timeout', '-5', /--timeout/],
-    ['--rate', '0', /Expected `--rate` to be a number above 0, got `0`/],
-    ['--base-url', 'not a url', /Expected `--base-url` to be a URL/],
-    ['--base-url', 'ftp://cake.example.com', /Expected `--base-url` to start with https:\/\//],
+    ['--rate', '0', /^cake-bulk: --rate takes a number above 0, not 0$/m],
+    ['--base-url', 'not a url', /--base-url takes a URL like https:\/\/admin\.example\.com, not "not a url"/],
+    ['--base-url', 'ftp://cake.example.com', /--base-url takes an https:\/\/ URL, not ftp:\/\//],
   ] as const)(
     'refuses %s %j with a message saying what was expected',
     async ([flag, value, message], ctx) => {
@@ -97,7 +97,9 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
     const { input } = await validInput();
     const run = await runCli(['apply', input, '--api-key', API_KEY], { env: { CAKE_BASE_URL: s.url } });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/unknown option '--api-key'/);
+    expect(run.stderr).toMatch(
+      /^cake-bulk: there is no --api-key flag: .* set CAKE_API_KEY or pass --api-key-file PATH$/m,
+    );
     expect(s.stats.connections).toBe(0);
   });
 

@@ -135,7 +135,9 @@ describe.concurrent('the API key', () => {
   it('never appears in a dry run, even with the key set', async () => {
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n2,$2\n');
-    const run = await runCli(['apply', input, '--dry-run'], { env: { CAKE_API_KEY: API_KEY } });
+    const run = await runCli(['apply', input, '--dry-run', '--show-requests'], {
+      env: { CAKE_API_KEY: API_KEY },
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('row 2: POST update_offer');
     expectNoKey(run, await outputs(dir, ['offers.csv']));

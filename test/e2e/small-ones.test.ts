@@ -272,7 +272,9 @@ describe('a plain rerun after an interrupted rerun', () => {
     const plain = await cli(['rerun', results]);
 
     expect(plain.code).toBe(2);
-    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+    const lines = plain.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^ {2}next: {4}continue that run with: cake-bulk rerun \S+ --resume/);
     expect(plain.stderr).toContain('x.rerun-1.results.csv was interrupted');
     expect(plain.stderr).toContain('--resume');
     expect(new Map(server.store.updates)).toEqual(sentBefore);

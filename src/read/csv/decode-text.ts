@@ -9,11 +9,16 @@ export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Streams a text file as UTF-8 bytes with any BOM removed, ready for the CSV parser. UTF-8 (BOM optional)
+ * Streams a text file as UTF-8 bytes with any BOM removed, ready for the CSV parser (`found.bom` says
+ * whether there was one, once the first bytes are read). UTF-8 (BOM optional)
  * is checked strictly and passed through without decoding; UTF-16 needs a BOM and is re-encoded. Invalid
  * bytes and NUL bytes are file-level errors naming the line they are on.
  */
-export async function* decodeText(path: string, hash: Hash | undefined): AsyncGenerator<Buffer> {
+export async function* decodeText(
+  path: string,
+  hash: Hash | undefined,
+  found: { bom: boolean } = { bom: false },
+): AsyncGenerator<Buffer> {
   const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
   let encoding: TextEncoding | undefined;
   let utf16: InstanceType<typeof TextDecoder> | undefined;
@@ -31,6 +36,7 @@ export async function* decodeText(path: string, hash: Hash | undefined): AsyncGe
           continue;
         }
         const sniffed = sniffEncoding(chunk, path);
+        found.bom = sniffed.bomLength > 0;
         encoding = sniffed.encoding;
         if (encoding !== 'utf-8') utf16 = new TextDecoder(encoding, { fatal: true });
         chunk = chunk.subarray(sniffed.bomLength);
@@ -51,6 +57,7 @@ export async function* decodeText(path: string, hash: Hash | undefined): AsyncGe
     }
     if (encoding === undefined && pending.length > 0) {
       const sniffed = sniffEncoding(pending, path);
+      found.bom = sniffed.bomLength > 0;
       encoding = sniffed.encoding;
       if (encoding !== 'utf-8') utf16 = new TextDecoder(encoding, { fatal: true });
       pending = pending.subarray(sniffed.bomLength);

@@ -14,6 +14,8 @@ export interface Preamble {
   sepDelimiter: string | undefined;
   /** Lines consumed before `rest` (a `sep=` line and anything above it). */
   skippedLines: number;
+  /** The header line ends in CR LF: an Excel-made file, whose results should end lines the same way. */
+  crlf: boolean;
   rest: AsyncGenerator<Buffer>;
 }
 
@@ -43,19 +45,33 @@ export async function readPreamble(
         continue;
       }
       const sep = /^ *sep=(.) *$/i.exec(text);
+      const crlf = head[end] === CR && head[end + 1] === LF;
       if (!sep)
-        return { firstLine: text, sepDelimiter: undefined, skippedLines: 0, rest: prepend(head, chunks) };
+        return {
+          firstLine: text,
+          sepDelimiter: undefined,
+          skippedLines: 0,
+          crlf,
+          rest: prepend(head, chunks),
+        };
       const after = end + (head[end] === CR && head[end + 1] === LF ? 2 : end < head.length ? 1 : 0);
       const skippedLines = countLineBreaks(head.subarray(0, after)) + (end === head.length ? 1 : 0);
       return {
         firstLine: text,
         sepDelimiter: sep[1],
         skippedLines,
+        crlf,
         rest: prepend(head.subarray(after), chunks),
       };
     }
     if (done)
-      return { firstLine: undefined, sepDelimiter: undefined, skippedLines: 0, rest: prepend(head, chunks) };
+      return {
+        firstLine: undefined,
+        sepDelimiter: undefined,
+        skippedLines: 0,
+        crlf: false,
+        rest: prepend(head, chunks),
+      };
     if (head.length > maxLineBytes) {
       throw new FileError(
         'E_RECORD_TOO_LARGE',

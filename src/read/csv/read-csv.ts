@@ -21,7 +21,8 @@ const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon'
  * blank are skipped; a structural problem is a FileError naming the line, thrown after the rows before it.
  */
 export async function* readCsv(path: string, options: ReadCsvOptions): AsyncGenerator<TableItem[]> {
-  const preamble = await readPreamble(decodeText(path, options.hash), path, MAX_RECORD_BYTES);
+  const found = { bom: false };
+  const preamble = await readPreamble(decodeText(path, options.hash, found), path, MAX_RECORD_BYTES);
   if (preamble.firstLine === undefined) {
     throw emptyFile(path);
   }
@@ -38,7 +39,13 @@ export async function* readCsv(path: string, options: ReadCsvOptions): AsyncGene
       if (isBlank(cells)) continue;
       if (width === -1) {
         width = trimTrailingEmpty(cells).length;
-        items.push({ type: 'header', columns: cells.slice(0, width), line, delimiter });
+        items.push({
+          type: 'header',
+          columns: cells.slice(0, width),
+          line,
+          delimiter,
+          excelStyle: found.bom || preamble.crlf,
+        });
         continue;
       }
       if (cells.length > width) {
