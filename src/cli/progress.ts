@@ -1,4 +1,4 @@
-import { stderr } from './stdio.js';
+import { stderr, type Output } from './stdio.js';
 
 /** How often a plain (not terminal) progress line may be printed: CI logs stay short. */
 const PLAIN_EVERY_MS = 10_000;
@@ -13,7 +13,7 @@ export interface Progress {
  * The live progress line: on a terminal one line rewritten in place (done/total, %, rows/s, time left,
  * failed so far); elsewhere a plain line at most every 10 s.
  */
-export function createProgress(now: () => number = () => performance.now()): Progress {
+export function createProgress(out: Output = stderr, now: () => number = () => performance.now()): Progress {
   const started = now();
   let printedAt = started;
   let live = false;
@@ -24,16 +24,16 @@ export function createProgress(now: () => number = () => performance.now()): Pro
       const rate = seconds > 0 ? done / seconds : 0;
       const left = rate > 0 ? Math.ceil((total - done) / rate) : undefined;
       const line = `cake-bulk: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows (${total > 0 ? Math.floor((100 * done) / total) : 100}%), ${Math.round(rate).toLocaleString('en-US')} rows/s${left === undefined ? '' : `, ${formatSeconds(left)} left`}, ${failed.toLocaleString('en-US')} failed`;
-      if (stderr.isTTY) {
-        stderr.write(`\r\x1b[K${line}`);
+      if (out.isTTY) {
+        out.write(`\r\x1b[K${line}`);
         live = true;
       } else if (t - printedAt >= PLAIN_EVERY_MS) {
         printedAt = t;
-        stderr.write(`${line}\n`);
+        out.write(`${line}\n`);
       }
     },
     end() {
-      if (live) stderr.write('\r\x1b[K');
+      if (live) out.write('\r\x1b[K');
       live = false;
     },
   };
