@@ -1,6 +1,11 @@
+import type { CellError } from '../types.js';
+
+export type { CellError };
+
 /** What a reader yields: the header once, then the data rows, each with the sheet line it starts on. */
 export type TableItem =
-  { type: 'header'; columns: string[]; line: number } | { type: 'row'; row: number; cells: string[] };
+  | { type: 'header'; columns: string[]; line: number }
+  | { type: 'row'; row: number; cells: string[]; cellErrors?: CellError[] | undefined };
 
 /** The largest record cake-bulk will buffer (1 MB); protects memory from a runaway quote or line. */
 export const MAX_RECORD_BYTES = 1_000_000;

@@ -42,7 +42,7 @@ export async function scanPass(options: SourceOptions, validate: boolean): Promi
         carried++;
         continue;
       }
-      const result = validate ? validateRow(row.cells, columns) : undefined;
+      const result = validate ? validateRow(row.cells, columns, row.cellErrors) : undefined;
       if (result && !result.ok) invalid++;
       // Any row naming a valid offer id counts, whatever else is wrong with it: two rows for one offer
       // are ambiguous even while one of them cannot be sent. A valid row's id is already parsed.

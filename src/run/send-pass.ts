@@ -115,7 +115,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
       record(row, fromJournal.outcome, false);
       return undefined;
     }
-    const validation = validateRow(row.cells, scan.columns);
+    const validation = validateRow(row.cells, scan.columns, row.cellErrors);
     const others = scan.duplicates.get(row.row);
     if (!validation.ok) {
       record(row, ended('invalid', validation.code, validation.message), true);
