@@ -1,7 +1,7 @@
 import { MAX_ATTRIBUTES, MAX_DEPTH, MAX_TOKEN_CHARS } from './limits.js';
 import { endsEarly, localName, tokenTooLong, XmlError, type XmlEngine, type XmlHandlers } from './xml.js';
 import { createAttributeRanges } from './xml-attributes.js';
-import { decodeEntities, isNameStart, isSpace } from './xml-text.js';
+import { commentEnd, decodeEntities, instructionEnd, isNameChar, isNameStart, isSpace } from './xml-text.js';
 
 // Characters XML 1.0 allows nowhere in a document (section 2.2); lone surrogates never get this far,
 // since the UTF-8 decoder refuses them. CONTROL finds those and tabs and line ends in one pass.
@@ -39,7 +39,10 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
   // neither, and then no attribute value needs looking at again.
   let breaks = false;
   let entities = false;
+  let cdataEnds = false;
   let rootSeen = false;
+  // Whether anything at all has been read (white space too): an XML declaration must come first.
+  let started = false;
 
   const text = (s: string, from: number, to: number) => {
     let value = s.slice(from, to);
@@ -47,6 +50,7 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
       if (!/^[ \t\r\n]*$/.test(value)) throw fail('text outside the root element');
       return;
     }
+    if (cdataEnds && value.includes(']]>')) throw fail('"]]>" in text');
     if (breaks && value.includes('\r')) value = value.replace(/\r\n?/g, '\n');
     handlers.text(entities && value.includes('&') ? decodeEntities(value, fail) : value);
   };
@@ -80,10 +84,7 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
   };
 
   const special = (s: string, lt: number): number => {
-    if (s.startsWith('<!--', lt)) {
-      const end = s.indexOf('-->', lt + 4);
-      return end === -1 ? -1 : end + 3;
-    }
+    if (s.startsWith('<!--', lt)) return commentEnd(s, lt, fail);
     if (s.startsWith('<![CDATA[', lt)) {
       if (open.length === 0) throw fail('CDATA outside the root element');
       const end = s.indexOf(']]>', lt + 9);
@@ -105,7 +106,7 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
     while (j < n) {
       const c = s.charCodeAt(j);
       if (c <= 32 || c === SLASH || c === GT) break;
-      if (c === LT || c === QUOTE || c === APOS || c === EQ || c === AMP) throw fail('a broken tag');
+      if (!isNameChar(c)) throw fail('a broken tag');
       j++;
     }
     if (j >= n) return -1;
@@ -134,13 +135,14 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
       const nameFrom = j;
       while (j < n) {
         const d = s.charCodeAt(j);
-        if (d === EQ || d <= 32 || d === GT || d === SLASH || d === LT || d === QUOTE || d === APOS) break;
+        if (d === EQ || d <= 32) break;
+        if (!isNameChar(d)) throw fail(`a broken attribute in <${name}>`);
         j++;
       }
       const nameTo = j;
       while (j < n && isSpace(s.charCodeAt(j))) j++;
       if (j >= n) return -1;
-      if (nameTo === nameFrom || s.charCodeAt(j) !== EQ)
+      if (nameTo === nameFrom || !isNameStart(s.charCodeAt(nameFrom)) || s.charCodeAt(j) !== EQ)
         throw fail(`an attribute of <${name}> without a value`);
       j++;
       while (j < n && isSpace(s.charCodeAt(j))) j++;
@@ -193,10 +195,8 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
       const next = s.charCodeAt(lt + 1);
       let end: number;
       if (next === SLASH) end = endTag(s, lt);
-      else if (next === QUESTION) {
-        const close = s.indexOf('?>', lt + 2);
-        end = close === -1 ? -1 : close + 2;
-      } else if (next === BANG) end = special(s, lt);
+      else if (next === QUESTION) end = instructionEnd(s, lt, !started, fail);
+      else if (next === BANG) end = special(s, lt);
       else end = startTag(s, lt);
       if (end === -1) return s.slice(lt);
       i = end;
@@ -211,7 +211,9 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
       const text = carry === '' ? chunk : carry + chunk;
       breaks = control || /[\t\n\r]/.test(carry);
       entities = text.includes('&');
+      cdataEnds = text.includes(']]>');
       carry = scan(text);
+      if (carry.length !== text.length) started = true;
       if (carry.length > MAX_TOKEN_CHARS) throw tokenTooLong(part);
     },
     close() {
