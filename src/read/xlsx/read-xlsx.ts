@@ -14,7 +14,7 @@ import { openZip, type Zip } from './zip.js';
 export interface ReadXlsxOptions {
   /** Worksheet to read, matched ignoring case. @default the first visible worksheet */
   sheet: string | undefined;
-  /** Receives every byte of the file, so the caller can fingerprint the input. */
+  /** Receives every byte of the file, so the caller can fingerprint the input. @default none */
   hash?: Hash | undefined;
 }
 

@@ -79,6 +79,7 @@ function entity(name: string, fail: (why: string) => XmlError): string {
   throw fail(`the entity &${name.slice(0, 20)}; XML does not define`);
 }
 
+/** XML's white space: space, tab, CR, LF. */
 export function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }

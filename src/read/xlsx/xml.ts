@@ -132,16 +132,19 @@ export function saxesEngine(part: string, handlers: XmlHandlers): XmlEngine {
   };
 }
 
+/** The refusal for a part whose document stops before its root element closes. */
 export function endsEarly(part: string): XmlError {
   return new XmlError(`${part} ends in the middle (cut short or damaged)`);
 }
 
+/** The refusal for a text or tag longer than MAX_TOKEN_CHARS, which only a damaged or hostile part has. */
 export function tokenTooLong(part: string): XmlError {
   return new XmlError(
     `${part} holds one XML text or tag of over ${MAX_TOKEN_CHARS.toLocaleString('en-US')} characters`,
   );
 }
 
+/** `x:row` -> `row`: an element's name without its namespace prefix. */
 export function localName(name: string): string {
   const colon = name.indexOf(':');
   return colon === -1 ? name : name.slice(colon + 1);
