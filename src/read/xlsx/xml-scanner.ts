@@ -56,31 +56,14 @@ export function createXmlScanner(part: string, handlers: XmlHandlers): XmlEngine
   };
 
   const endTag = (s: string, lt: number): number => {
-    const top = open.pop();
-    // Compared in place, character by character: a sheet closes millions of elements, mostly right away.
-    if (top !== undefined) {
-      const n = s.length;
-      const from = lt + 2;
-      let j = 0;
-      while (j < top.length && from + j < n && s.charCodeAt(from + j) === top.charCodeAt(j)) j++;
-      if (from + j >= n) return (open.push(top), -1);
-      if (j === top.length) {
-        let k = from + j;
-        while (k < n && isSpace(s.charCodeAt(k))) k++;
-        if (k >= n) return (open.push(top), -1);
-        if (s.charCodeAt(k) === GT) {
-          handlers.close(locals.pop()!);
-          return k + 1;
-        }
-      }
-    }
     const gt = s.indexOf('>', lt + 2);
-    if (gt === -1) {
-      if (top !== undefined) open.push(top);
-      return -1;
-    }
+    if (gt === -1) return -1;
     const name = s.slice(lt + 2, gt).trimEnd();
-    throw fail(top === undefined ? `</${name}> closes nothing` : `</${name}> closes <${top}>`);
+    const top = open.pop();
+    if (name !== top)
+      throw fail(top === undefined ? `</${name}> closes nothing` : `</${name}> closes <${top}>`);
+    handlers.close(locals.pop()!);
+    return gt + 1;
   };
 
   const special = (s: string, lt: number): number => {
