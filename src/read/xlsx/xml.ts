@@ -43,19 +43,19 @@ export async function* feedXml(
   part: string,
   engine: XmlEngine,
 ): AsyncGenerator<void> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = createUtf8Decoder(part);
   try {
     for (;;) {
       const next = await chunks.next();
       if (next.done) break;
-      const text = decode(decoder, next.value, true, part);
+      const text = decode(next.value);
       // In pieces, so what one piece produces (a batch of rows) is handed on while it is young.
       for (let at = 0; at < text.length; at += PIECE_CHARS) {
         engine.write(at === 0 && text.length <= PIECE_CHARS ? text : text.slice(at, at + PIECE_CHARS));
         yield;
       }
     }
-    engine.write(decode(decoder, undefined, false, part));
+    engine.write(decode(undefined));
     engine.close();
   } catch (error) {
     if (!(error instanceof ZipError)) await drain(chunks);
@@ -150,15 +150,33 @@ export function localName(name: string): string {
   return colon === -1 ? name : name.slice(colon + 1);
 }
 
-function decode(decoder: TextDecoder, bytes: Buffer | undefined, stream: boolean, part: string): string {
-  // Plain ASCII (most of any sheet) is copied as it is. Should a multi-byte character before it have been
-  // cut short, the decoder still holds those bytes, and refuses them at the end.
-  if (bytes !== undefined && isAscii(bytes)) return bytes.toString('latin1');
-  try {
-    return decoder.decode(bytes, { stream });
-  } catch {
-    throw new XmlError(`${part} is not UTF-8 text`);
+/** Decodes a part's chunks as UTF-8 (`undefined` ends it), refusing bytes that are not. */
+function createUtf8Decoder(part: string): (bytes: Buffer | undefined) => string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  // Whether the decoder holds the first bytes of a character the last chunk cut in two.
+  let cut = false;
+  return (bytes) => {
+    // Plain ASCII (most of any sheet) is copied as it is, unless the character before it is unfinished.
+    if (bytes !== undefined && !cut && isAscii(bytes)) return bytes.toString('latin1');
+    try {
+      const text = decoder.decode(bytes, { stream: bytes !== undefined });
+      // A chunk too short to hold a whole character may only have continued one: stay on the decoder.
+      cut = bytes !== undefined && (bytes.length < 4 || endsMidCharacter(bytes));
+      return text;
+    } catch {
+      throw new XmlError(`${part} is not UTF-8 text`);
+    }
+  };
+}
+
+/** Whether the bytes end inside a UTF-8 character (a lead byte whose continuation bytes are not all there). */
+function endsMidCharacter(bytes: Buffer): boolean {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const byte = bytes[bytes.length - back]!;
+    if (byte < 0x80) return false;
+    if (byte >= 0xc0) return (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2) > back;
   }
+  return false;
 }
 
 async function drain(chunks: AsyncGenerator<Buffer>): Promise<void> {

@@ -136,6 +136,15 @@ describe('text cells', () => {
     expect(cells).toEqual(['Line\r\ntwo', 'keep _x000D_ as text', 'lone \ud800', 'tab\there']);
   });
 
+  it('reads text in any script, wherever the chunks it streams in cut it', async () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `Café 日本 🎉 ${i} ${'é'.repeat(i % 97)}`);
+    const rows = names
+      .map((name, i) => `<row r="${i + 2}"><c r="A${i + 2}" t="inlineStr"><is><t>${name}</t></is></c></row>`)
+      .join('');
+    const items = await readRows(`${HEADER}${rows}`);
+    expect(items.slice(1).map((item) => (item.type === 'row' ? item.cells[0] : ''))).toEqual(names);
+  });
+
   it('writes booleans as Excel does, and formula strings as their value', async () => {
     expect(
       await row2(
