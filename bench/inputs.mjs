@@ -1,5 +1,6 @@
 // Seeded spreadsheet exports for the benchmark: the same seed and size give the same bytes every time.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import ExcelJS from 'exceljs';
 // The sandbox's generator (the bench runs after a build), so a seed means the same thing everywhere.
 import { seededRandom } from '../dist/sandbox/faults.js';
 
@@ -69,4 +70,31 @@ export function writeInput(path, rows, { seed = 1, bodiesPath, apiKey = '' } = {
   }
   closeSync(csv);
   if (bodies !== undefined) closeSync(bodies);
+}
+
+/**
+ * Writes the same rows as writeInput, seeded the same way, as an .xlsx workbook the way a spreadsheet
+ * program saves one: exceljs's streaming writer, shared strings, real numbers, dates as date cells.
+ */
+export async function writeXlsxInput(path, rows, { seed = 1 } = {}) {
+  const random = seededRandom(seed);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
+  const sheet = workbook.addWorksheet('Offers');
+  sheet.addRow(HEADER.split(',')).commit();
+  for (let i = 0; i < rows; i++) {
+    const [id, name, status, payout, revenue, expires, notes] = makeRow(random, i);
+    const row = sheet.addRow([
+      Number(id),
+      name,
+      status || null,
+      Number(payout),
+      revenue ? Number(revenue) : null,
+      expires ? new Date(`${expires.replace(' ', 'T')}Z`) : null,
+      notes || null,
+    ]);
+    if (expires) row.getCell(6).numFmt = 'yyyy-mm-dd hh:mm:ss';
+    row.commit();
+  }
+  sheet.commit();
+  await workbook.commit();
 }

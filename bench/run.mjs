@@ -1,11 +1,11 @@
-// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,dry,rss,rate,peers]
+// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,dry,xlsx,rss,rate,peers]
 // Runs the built CLI against the sandbox (its own process) as a user would, several times per figure,
 // and prints one markdown table (median, min-max) plus bench/results.json. How to read it: README.md, "Performance".
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FIRST_OFFER_ID, writeInput } from './inputs.mjs';
+import { FIRST_OFFER_ID, writeInput, writeXlsxInput } from './inputs.mjs';
 import {
   HAS_TIME,
   attemptRate,
@@ -43,6 +43,7 @@ const SIZES = {
   rateRows: quick ? 600 : 2_000,
   curlRows: quick ? 500 : 3_000,
   newmanRows: quick ? 150 : 600,
+  xlsxRows: quick ? [20_000, 100_000] : [100_000, 1_000_000],
 };
 
 const inputs = new Map();
@@ -55,6 +56,16 @@ function input(rows, withBodies = false) {
     inputs.set(key, { path, bodiesPath });
   }
   return inputs.get(key);
+}
+
+const xlsxInputs = new Map();
+async function xlsxInput(rows) {
+  if (!xlsxInputs.has(rows)) {
+    const path = join(work, `offers-${rows}.xlsx`);
+    await writeXlsxInput(path, rows, { seed: 42 });
+    xlsxInputs.set(rows, path);
+  }
+  return xlsxInputs.get(rows);
 }
 
 /** One `cake-bulk apply` run, checked: exit 0, every row updated (or dry_run), and the server agrees. */
@@ -294,6 +305,44 @@ async function dryRun() {
   await memoryRow('--dry-run', rows, big, small);
 }
 
+/** --dry-run of .xlsx workbooks: the reader streams the sheet twice (scan pass, then the dry run). */
+async function xlsxDryRun() {
+  const [middle, big] = SIZES.xlsxRows;
+  progress(`xlsx dry-run: writing workbooks of ${SIZES.smallRows}, ${middle} and ${big} rows`);
+  const files = {
+    small: await xlsxInput(SIZES.smallRows),
+    middle: await xlsxInput(middle),
+    big: await xlsxInput(big),
+  };
+  progress(
+    `xlsx dry-run: ${middle} rows x ${runs}, ${big} rows x ${runs}, ${SIZES.smallRows} rows x ${runs}`,
+  );
+  const results = {
+    middle: await repeat(runs, () => cakeBulk(files.middle, middle, ['--dry-run'])),
+    big: await repeat(runs, () => cakeBulk(files.big, big, ['--dry-run'])),
+    small: await repeat(runs, () => cakeBulk(files.small, SIZES.smallRows, ['--dry-run'])),
+  };
+  details.xlsx_dry_run = results;
+  for (const [rows, key] of [
+    [middle, 'middle'],
+    [big, 'big'],
+  ]) {
+    const wall = pick(results[key], 'wallSeconds');
+    const perSecond = pick(results[key], 'rowsPerSecond');
+    const rss = pick(results[key], 'rssMB');
+    const judged = rows === 1_000_000;
+    table.push({
+      figure: `--dry-run of a ${num(rows)}-row .xlsx (validate + results file + log); peak RSS`,
+      workload: workload(rows, results[key]),
+      median: `${num(wall.median, 1)} s = ${num(perSecond.median)} rows/s; ${num(rss.median)} MB`,
+      spread: `${num(perSecond.min)}-${num(perSecond.max)} rows/s; ${num(rss.min)}-${num(rss.max)} MB`,
+      target: judged ? '>= 30,000 rows/s, <= 150 MB' : '(1,000,000 rows: >= 30,000 rows/s)',
+      met: allOk(results[key]) && (!judged || (perSecond.median >= 30_000 && rss.median <= 150)),
+    });
+  }
+  await memoryRow('--dry-run of an .xlsx', big, results.big, results.small);
+}
+
 async function rateLimit(sandbox) {
   const rows = SIZES.rateRows;
   progress(`--rate 200, ${rows} rows`);
@@ -432,6 +481,10 @@ try {
   if (!only || only.includes('dry')) {
     await speedCheck('before dry run');
     await dryRun();
+  }
+  if (!only || only.includes('xlsx')) {
+    await speedCheck('before xlsx');
+    await xlsxDryRun();
   }
   await speedCheck('end');
   connectionsRow();

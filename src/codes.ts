@@ -32,6 +32,10 @@ export const CODES = {
   },
   E_NO_CHANGES: { kind: 'invalid', meaning: 'every field cell of the row is empty: nothing to change' },
   E_DUPLICATE_OFFER_ID: { kind: 'invalid', meaning: 'the same offer_id is on another row of the file' },
+  E_CELL_ERROR: {
+    kind: 'invalid',
+    meaning: 'an .xlsx cell that offer_id or a field is read from holds a formula error (#DIV/0!, #N/A)',
+  },
   // Rows not sent because of the file or the run (status `skipped`).
   E_FILE_HAS_INVALID_ROWS: {
     kind: 'stopped',
@@ -114,7 +118,10 @@ export const CODES = {
   E_XLS: { kind: 'run', meaning: 'an Excel 97-2003 .xls (or password-protected) workbook' },
   E_ODS: { kind: 'run', meaning: 'an OpenDocument .ods spreadsheet' },
   E_XLSX: { kind: 'run', meaning: 'the .xlsx workbook is damaged or not a workbook' },
-  E_XLSX_CELL: { kind: 'run', meaning: 'a workbook cell cannot be read as text' },
+  E_XLSX_CELL: {
+    kind: 'run',
+    meaning: 'a workbook cell cannot be read as text (a formula never calculated, a number that is not one)',
+  },
   E_NOT_WORKBOOK: { kind: 'run', meaning: '--sheet given for a CSV file' },
   E_SHEET_NOT_FOUND: { kind: 'run', meaning: 'no sheet by that name in the workbook' },
   E_NOT_RESULTS: { kind: 'run', meaning: 'rerun was given a file that is not a cake-bulk results file' },

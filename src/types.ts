@@ -22,6 +22,16 @@ export interface UpdateRequest {
 /** What the server said the offer looks like after the update, as text. */
 export type ResultOffer = Partial<Record<UpdateField, string>>;
 
+/** A cell whose formula failed: what it shows (`#DIV/0!`) is its text, and this says where. */
+export interface CellError {
+  /** Index into the row's `cells`. */
+  index: number;
+  /** The cell's address on its sheet, e.g. `C5`. */
+  address: string;
+  /** The error Excel shows in the cell, e.g. `#DIV/0!`. */
+  value: string;
+}
+
 /** A row read from the input, before validation. */
 export interface SourceRow {
   /** Position among data rows, from 0; results are written in this order. */
@@ -30,6 +40,8 @@ export interface SourceRow {
   row: number;
   /** Cells of the input columns, exactly as given. */
   cells: string[];
+  /** Cells of an .xlsx row whose formula failed (`#DIV/0!`): their text is in `cells`, this says where. */
+  cellErrors?: CellError[] | undefined;
   /** Set when reading a results file: what the earlier run recorded. */
   prior?: PriorResult;
 }

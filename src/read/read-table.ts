@@ -3,7 +3,7 @@ import type { Hash } from 'node:crypto';
 import { FileError } from '../errors.js';
 import { readCsv } from './csv/read-csv.js';
 import { SNIFF_BYTES, sniffKind, unsupportedFormat, type InputKind } from './input-kind.js';
-import type { TableItem } from './table.js';
+import type { CellError, TableItem } from './table.js';
 import { readXlsx } from './xlsx/read-xlsx.js';
 
 /** A table: its header, then its data rows in batches. */
@@ -21,7 +21,14 @@ export interface Table {
    * The data rows in order, in batches (a CSV chunk's worth): one async step per batch rather than per
    * row, which was a measurable share of every row in a dry run.
    */
-  rows: AsyncGenerator<Array<{ row: number; cells: string[] }>>;
+  rows: AsyncGenerator<TableRow[]>;
+}
+
+/** A data row: its line (or sheet row), its cells, and the cells whose formula failed (.xlsx only). */
+export interface TableRow {
+  row: number;
+  cells: string[];
+  cellErrors?: CellError[] | undefined;
 }
 
 export interface ReadTableOptions {
@@ -55,7 +62,7 @@ export async function readTable(options: ReadTableOptions): Promise<Table> {
 async function openItems(options: ReadTableOptions): Promise<AsyncGenerator<TableItem[]>> {
   const kind = await sniffFile(options.input);
   if (kind === 'ods' || kind === 'ole') throw unsupportedFormat(kind, options.input);
-  if (kind === 'xlsx') return singles(readXlsx(options.input, { sheet: options.sheet, hash: options.hash }));
+  if (kind === 'xlsx') return readXlsx(options.input, { sheet: options.sheet, hash: options.hash });
   if (options.sheet !== undefined) {
     throw new FileError(
       'E_NOT_WORKBOOK',
@@ -85,17 +92,9 @@ async function sniffFile(path: string): Promise<InputKind> {
   }
 }
 
-/** The .xlsx reader yields one row at a time; it is slow enough per row that one step each does not matter. */
-async function* singles(items: AsyncGenerator<TableItem>): AsyncGenerator<TableItem[]> {
-  for await (const item of items) yield [item];
-}
-
-async function* dataRows(
-  first: TableItem[],
-  rest: AsyncGenerator<TableItem[]>,
-): AsyncGenerator<Array<{ row: number; cells: string[] }>> {
+async function* dataRows(first: TableItem[], rest: AsyncGenerator<TableItem[]>): AsyncGenerator<TableRow[]> {
   const pick = (items: TableItem[]) => {
-    const rows: Array<{ row: number; cells: string[] }> = [];
+    const rows: TableRow[] = [];
     for (const item of items) if (item.type === 'row') rows.push(item);
     return rows;
   };

@@ -1,3 +1,7 @@
+import type { CellError } from '../types.js';
+
+export type { CellError };
+
 /** What a reader yields: the header once, then the data rows, each with the sheet line it starts on. */
 export type TableItem =
   | {
@@ -11,7 +15,7 @@ export type TableItem =
       /** The file was made the way Excel makes files (a BOM or CR LF line ends; any workbook). */
       excelStyle?: boolean;
     }
-  | { type: 'row'; row: number; cells: string[] };
+  | { type: 'row'; row: number; cells: string[]; cellErrors?: CellError[] | undefined };
 
 /** The largest record cake-bulk will buffer (1 MB); protects memory from a runaway quote or line. */
 export const MAX_RECORD_BYTES = 1_000_000;

@@ -76,7 +76,7 @@ export async function scanPass(
         carried++;
         continue;
       }
-      const result = validate ? validateRow(row.cells, columns) : undefined;
+      const result = validate ? validateRow(row.cells, columns, row.cellErrors) : undefined;
       if (result && !result.ok) {
         invalid++;
         if (problems.length < PROBLEMS_KEPT) {

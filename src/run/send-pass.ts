@@ -153,7 +153,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
       skippedTo = row.row;
       return undefined;
     }
-    const validation = validateRow(row.cells, scan.columns);
+    const validation = validateRow(row.cells, scan.columns, row.cellErrors);
     const fromJournal = resumed?.updated.get(row.seq);
     // The journal's word is taken only for the same row asking for the same change.
     if (

@@ -1,7 +1,7 @@
 import { FileError } from '../errors.js';
 import { restoreCell } from '../record/csv-safe.js';
 import { isResultHeader, parseResultRecord, TRAILING_COLUMNS } from '../record/results-format.js';
-import { readTable, type ReadTableOptions } from '../read/read-table.js';
+import { readTable, type ReadTableOptions, type TableRow } from '../read/read-table.js';
 import type { SourceRow } from '../types.js';
 
 /** The rows a run works through: the input's own columns and its rows, in batches, in order. */
@@ -68,7 +68,7 @@ async function* renamed<T>(rows: AsyncGenerator<T>, rename: (error: unknown) => 
   }
 }
 
-type TableRows = AsyncGenerator<Array<{ row: number; cells: string[] }>>;
+type TableRows = AsyncGenerator<TableRow[]>;
 
 async function* applyRows(batches: TableRows): AsyncGenerator<SourceRow[]> {
   let seq = 0;
@@ -76,7 +76,7 @@ async function* applyRows(batches: TableRows): AsyncGenerator<SourceRow[]> {
     const rows: SourceRow[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      rows[i] = { seq: seq++, row: item.row, cells: item.cells };
+      rows[i] = { seq: seq++, row: item.row, cells: item.cells, cellErrors: item.cellErrors };
     }
     yield rows;
   }

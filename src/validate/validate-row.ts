@@ -1,4 +1,10 @@
-import { OFFER_STATUSES, type OfferStatus, type UpdateField, type UpdateRequest } from '../types.js';
+import {
+  OFFER_STATUSES,
+  type CellError,
+  type OfferStatus,
+  type UpdateField,
+  type UpdateRequest,
+} from '../types.js';
 import type { ColumnMap } from './columns.js';
 
 export type Validation = { ok: true; request: UpdateRequest } | { ok: false; code: string; message: string };
@@ -112,6 +118,19 @@ function checkDate(raw: string): Check<string> {
   return { value };
 }
 
+/** What the formula errors in the columns that are read say, or undefined when there are none there. */
+function cellErrorProblems(cellErrors: readonly CellError[], columns: ColumnMap): string | undefined {
+  const problems: string[] = [];
+  for (const { index, address, value } of cellErrors) {
+    const column =
+      index === columns.offerId ? 'offer_id' : columns.fields.find((f) => f.index === index)?.field;
+    if (column === undefined) continue;
+    const what = value === '' ? 'a formula error' : `the formula error ${value}`;
+    problems.push(`cell ${address} holds ${what} (column ${column})`);
+  }
+  return problems.length === 0 ? undefined : `${problems.join('; ')}; fix the formula and export again`;
+}
+
 /** Gregorian calendar; plain arithmetic because a Date per row showed up in the dry-run profile. */
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
@@ -134,9 +153,18 @@ const FIELD_CHECKS: ReadonlyArray<{
 /**
  * Turns one row's cells into an update request. Empty cells mean "leave this field alone" and are left
  * out of the request; every problem names the column, the value and what is allowed. The first problem's
- * code is the row's.
+ * code is the row's. A formula error (`cellErrors`, from an .xlsx) in offer_id or a field column makes
+ * the row E_CELL_ERROR; one in a column cake-bulk does not read is only carried as its text.
  */
-export function validateRow(cells: readonly string[], columns: ColumnMap): Validation {
+export function validateRow(
+  cells: readonly string[],
+  columns: ColumnMap,
+  cellErrors?: readonly CellError[],
+): Validation {
+  if (cellErrors !== undefined) {
+    const failed = cellErrorProblems(cellErrors, columns);
+    if (failed) return { ok: false, code: 'E_CELL_ERROR', message: failed };
+  }
   const idCell = cells[columns.offerId] ?? '';
   if (idCell.trim() === '') {
     return {

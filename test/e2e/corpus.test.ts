@@ -256,6 +256,23 @@ describe('the corpus reads as its producer meant it (dry run)', () => {
   });
 });
 
+describe('a formula error in a cell is a bad row, not a bad file', () => {
+  it.concurrent('.xlsx with #N/A in offer_name: that row is invalid, naming the cell', async () => {
+    const { exitCode, requests, outcomes, results } = await dryRun('error-cell.xlsx');
+    expect(exitCode).toBe(1);
+    expect(requests).toEqual([]);
+    expect(outcomes).toEqual([
+      [
+        2,
+        'invalid',
+        'E_CELL_ERROR',
+        'cell B2 holds the formula error #N/A (column offer_name); fix the formula and export again',
+      ],
+    ]);
+    expect(results[0]!.offer_name).toBe('#N/A');
+  });
+});
+
 describe('the corpus refuses bad input: exit 2, one line naming file and line, nothing sent', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
@@ -326,11 +343,6 @@ describe('the corpus refuses bad input: exit 2, one line naming file and line, n
       ': no sheet named "Offerz"; the workbook has "Read me", "Offers"',
     ],
     [
-      'error-cell.xlsx',
-      [],
-      ':2: cell B2 on sheet "Offers" has a formula whose value is an error (such as #N/A) or was never calculated; fix the formula, or open and save the file in Excel',
-    ],
-    [
       'unheaded-cell.xlsx',
       [],
       ':3: cell D3 on sheet "Offers" has a value but its column has no header; add a header or clear the cell',
@@ -364,7 +376,12 @@ describe('the corpus refuses bad input: exit 2, one line naming file and line, n
 
   // Every refusal goes through the library; these also through the CLI, for the exit code and the one
   // stderr line (the CLI prints the library's message after "cake-bulk: ").
-  const VIA_CLI = new Set(['windows-1252.csv', 'unclosed-quote.csv', 'error-cell.xlsx', 'spreadsheet.ods']);
+  const VIA_CLI = new Set([
+    'windows-1252.csv',
+    'unclosed-quote.csv',
+    'unheaded-cell.xlsx',
+    'spreadsheet.ods',
+  ]);
 
   it.concurrent.each(cases)('%s %j', async (name, flags, message) => {
     const input = await copy(name);

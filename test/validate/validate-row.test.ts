@@ -266,3 +266,42 @@ describe('validateRow: whole rows', () => {
     });
   });
 });
+
+describe('validateRow: formula errors from an .xlsx', () => {
+  const sheet = resolveColumns(['offer_id', 'notes', 'payout', 'revenue'], 'offers.xlsx', 1);
+
+  it.each([
+    ['payout', 2, 'C5', '#DIV/0!'],
+    ['offer_id', 0, 'A5', '#REF!'],
+    ['revenue', 3, 'D5', '#N/A'],
+  ])('makes the row E_CELL_ERROR when it sits in %s', (column, index, address, value) => {
+    const cells = ['7', 'fine', '1.5', '2'];
+    cells[index] = value;
+    expect(validateRow(cells, sheet, [{ index, address, value }])).toEqual({
+      ok: false,
+      code: 'E_CELL_ERROR',
+      message: `cell ${address} holds the formula error ${value} (column ${column}); fix the formula and export again`,
+    });
+  });
+
+  it('names every formula error the row has in the columns it reads', () => {
+    const errors = [
+      { index: 2, address: 'C9', value: '#VALUE!' },
+      { index: 3, address: 'D9', value: '#NUM!' },
+    ];
+    expect(validateRow(['7', '', '#VALUE!', '#NUM!'], sheet, errors)).toMatchObject({
+      code: 'E_CELL_ERROR',
+      message:
+        'cell C9 holds the formula error #VALUE! (column payout); cell D9 holds the formula error #NUM! (column revenue); fix the formula and export again',
+    });
+  });
+
+  it('carries an error in a column cake-bulk does not read as its text', () => {
+    expect(
+      validateRow(['7', '#N/A', '1.5', ''], sheet, [{ index: 1, address: 'B3', value: '#N/A' }]),
+    ).toEqual({
+      ok: true,
+      request: { offer_id: 7, payout: 1.5 },
+    });
+  });
+});
