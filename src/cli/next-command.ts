@@ -43,6 +43,7 @@ export function carriedFlags(
   if (flags.readCurrent === false) add('--no-read-current');
   if (flags.maxChange !== undefined && flags.maxChange !== '50') add('--max-change', flags.maxChange);
   if (flags.allowNegativeMargin) add('--allow-negative-margin');
+  if (flags.allowExpired) add('--allow-expired');
   if (flags.readPageSize !== undefined && flags.readPageSize !== 500)
     add('--read-page-size', flags.readPageSize);
   return words;
@@ -75,4 +76,36 @@ export function sendCommand(
   baseUrl: string | undefined,
 ): string {
   return ['cake-bulk', mode, input, ...carriedFlags(flags, baseUrl, mode)].map(shellQuote).join(' ');
+}
+
+/**
+ * Applying a run's undo file: the earlier state exactly, so without the guardrails (undoing a 90% cut is
+ * itself a 90% move, and an offer may have been active past its expiry before).
+ */
+export function undoCommand(undo: string, flags: RunFlags, baseUrl: string | undefined): string {
+  const carried = carriedFlags(
+    {
+      ...flags,
+      map: [],
+      sheet: undefined,
+      delimiter: undefined,
+      maxChange: undefined,
+      allowNegativeMargin: false,
+      allowExpired: false,
+    },
+    baseUrl,
+    'apply',
+  );
+  return [
+    'cake-bulk',
+    'apply',
+    undo,
+    ...carried,
+    '--max-change',
+    'off',
+    '--allow-negative-margin',
+    '--allow-expired',
+  ]
+    .map(shellQuote)
+    .join(' ');
 }

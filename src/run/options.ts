@@ -95,6 +95,8 @@ export interface BulkOptions {
   maxChangePct?: number | 'off';
   /** Allow a change that leaves an offer paying out more than it earns. @default false */
   allowNegativeMargin?: boolean;
+  /** Allow a row to make an offer active whose expiration date is in the past. @default false */
+  allowExpired?: boolean;
   /** Offers asked for in one List Offers page. @default 500 */
   readPageSize?: number;
   /** The wall clock an expiration date is compared with. @default () => new Date() */
@@ -142,7 +144,7 @@ export interface ResolvedOptions {
   reorderWindow: number;
   /** A run that sends reads current values (unless turned off); a dry run never does. */
   readCurrent: boolean;
-  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean };
+  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean; allowExpired: boolean };
   readPageSize: number;
 }
 
@@ -209,6 +211,7 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
           ? undefined
           : positive('--max-change', options.maxChangePct ?? DEFAULTS.maxChangePct),
       allowNegativeMargin: options.allowNegativeMargin ?? false,
+      allowExpired: options.allowExpired ?? false,
     },
     readPageSize: integer('--read-page-size', options.readPageSize ?? DEFAULTS.readPageSize, 1, 100_000),
   };

@@ -46,7 +46,7 @@ export interface PlanResult {
   readCurrent: boolean;
   reads: ReadReport | undefined;
   review: Review | undefined;
-  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean };
+  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean; allowExpired: boolean };
   /** The input's header, as given. */
   columns: string[];
   /** Every header read as a column, and how (by name, alias or --map). */

@@ -261,7 +261,7 @@ async function runLocked(
       readCurrent: values !== undefined,
       reads: values?.report,
       review: plan?.review,
-      unrestorable: undone?.unrestorable ?? 0,
+      unrestorable: plan?.unrestorable ?? 0,
       declined: false,
     };
     logger.info({
