@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../run/resolve-options.js';
 import type { RunFlags } from './flags.js';
 
 /** A word for a POSIX shell: as it is when safe, else single-quoted. */
@@ -5,8 +6,6 @@ export function shellQuote(word: string): string {
   return /^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Defaults a printed command need not repeat. */
-const DEFAULTS = { concurrency: 4, maxAttempts: 5, timeout: 30000, breaker: 10 } as const;
 
 /**
  * The flags a follow-up command needs to go on the way this run went: where to send (the base URL as it
@@ -35,13 +34,13 @@ export function carriedFlags(
     add('--concurrency', flags.concurrency);
   if (flags.maxAttempts !== undefined && flags.maxAttempts !== DEFAULTS.maxAttempts)
     add('--max-attempts', flags.maxAttempts);
-  if (flags.timeout !== undefined && flags.timeout !== DEFAULTS.timeout) add('--timeout', flags.timeout);
+  if (flags.timeout !== undefined && flags.timeout !== DEFAULTS.timeoutMs) add('--timeout', flags.timeout);
   if (flags.retryBudget !== undefined) add('--retry-budget', flags.retryBudget);
-  if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breaker) add('--breaker', flags.breaker);
+  if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breakerThreshold) add('--breaker', flags.breaker);
   if (flags.skipInvalid) add('--skip-invalid');
   if (flags.excel) add('--excel');
   if (flags.readCurrent === false) add('--no-read-current');
-  if (flags.maxChange !== undefined && flags.maxChange !== '50') add('--max-change', flags.maxChange);
+  if (flags.maxChange !== undefined && flags.maxChange !== String(DEFAULTS.maxChangePct)) add('--max-change', flags.maxChange);
   if (flags.allowNegativeMargin) add('--allow-negative-margin');
   if (flags.allowExpired) add('--allow-expired');
   if (flags.readPageSize !== undefined && flags.readPageSize !== 500)

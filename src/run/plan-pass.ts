@@ -2,7 +2,7 @@ import type { ResultsWriter } from '../record/results-writer.js';
 import { restorableValue, type UndoFile } from '../record/undo-file.js';
 import { zeroCounts, type RowStatus, type UpdateField } from '../types.js';
 import { decideRow, ended, type DecideContext } from './decide-row.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import { createReview, type Review } from './review.js';
 import { PROBLEMS_KEPT, type RowProblem } from './scan-pass.js';
 import { openSource } from './source-rows.js';
