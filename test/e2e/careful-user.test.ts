@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { describe, expect, it } from 'vitest';
+
 import {
   API_KEY,
   CLI,
@@ -12,18 +12,11 @@ import {
   tempDir,
   writeCsv,
   type CliRun,
+  useSandboxes,
 } from '../support/helpers.js';
 import { waitFor } from '../support/fault-helpers.js';
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.close()));
-});
-async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  sandboxes.push(s);
-  return s;
-}
+const sandbox = useSandboxes();
 
 /** The words of a command as a POSIX shell splits them (the CLI quotes with single quotes only). */
 function shellWords(command: string): string[] {

@@ -1,8 +1,8 @@
 import { copyFile, readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import {
   API_KEY,
   FIXTURES,
@@ -13,14 +13,8 @@ import {
   tempDir,
   writeCsv,
   type CliRun,
+  sandboxFor,
 } from '../support/helpers.js';
-
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
 
 /** Copies a fixture into a fresh temp dir (results are written beside the input). */
 async function fixture(name: string): Promise<{ dir: string; input: string }> {
@@ -212,7 +206,7 @@ describe('a clean apply of fixtures/valid.csv', () => {
 
 describe.concurrent('headers', () => {
   it('matches `Offer ID`, ` PAYOUT ` and `offer-status` and carries unknown columns untouched with one warning', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('headers.csv');
     const run = await apply(s, input);
     expect(run.code).toBe(0);
@@ -240,7 +234,7 @@ describe.concurrent('headers', () => {
   });
 
   it('refuses a known column given twice with exit 2, the file and line, and sends nothing', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('duplicate-column.csv');
     const run = await apply(s, input);
     expect(run.code).toBe(2);
@@ -251,7 +245,7 @@ describe.concurrent('headers', () => {
   });
 
   it('refuses a file without an offer_id column with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'no-id.csv', 'Advertiser,payout\n1,2\n');
     const run = await apply(s, input);
@@ -268,7 +262,7 @@ describe.concurrent('structural CSV errors', () => {
   ] as const)(
     '%s: exits 2 naming the file and line %i, and sends nothing',
     async ([name, line, why], ctx) => {
-      const s = await sandbox(ctx);
+      const s = await sandboxFor(ctx);
       const { input } = await fixture(name);
       const run = await apply(s, input);
       expect(run.code).toBe(2);
@@ -280,7 +274,7 @@ describe.concurrent('structural CSV errors', () => {
   );
 
   it('finds a ragged row at the end of the file before sending any of the rows above it', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'late.csv', `${payoutCsv(50)}999,1,extra\n`);
     const run = await apply(s, input);
@@ -290,7 +284,7 @@ describe.concurrent('structural CSV errors', () => {
   });
 
   it('accepts rows whose extra fields are all empty', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('trailing-empty-fields.csv');
     const run = await apply(s, input);
     expect(run.code).toBe(0);
@@ -319,7 +313,7 @@ describe.concurrent('invalid rows', () => {
   ];
 
   it('sends nothing when any row is invalid, marks the valid rows skipped and exits 1', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('invalid.csv');
     const run = await apply(s, input);
     expect(run.code).toBe(1);
@@ -348,7 +342,7 @@ describe.concurrent('invalid rows', () => {
   });
 
   it('sends the valid rows with --skip-invalid and still exits 1', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('invalid.csv');
     const run = await apply(s, input, '--skip-invalid', '--json');
     expect(run.code).toBe(1);
@@ -360,7 +354,7 @@ describe.concurrent('invalid rows', () => {
   });
 
   it('marks every row of a duplicated offer_id invalid and names the other rows', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('duplicate-ids.csv');
     const run = await apply(s, input, '--skip-invalid');
     expect(run.code).toBe(1);
@@ -383,7 +377,7 @@ describe.concurrent('invalid rows', () => {
   const twins = 'offer_id,payout\n701,1.5\n702,2\n701,abc\n';
 
   it('flags a duplicate even when its twin is invalid for another reason, and the dry run says the same', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'twins.csv', twins);
     const dry = await runCli(['apply', input, '--dry-run', '--json']);
@@ -408,7 +402,7 @@ describe.concurrent('invalid rows', () => {
   });
 
   it('without --skip-invalid counts a row invalid only through its duplicate once in the refusal', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'twins.csv', twins);
     const run = await apply(s, input);
@@ -422,7 +416,7 @@ describe.concurrent('invalid rows', () => {
 
 describe.concurrent('row numbers', () => {
   it('numbers each row by the spreadsheet line it starts on, past multi-line cells and blank lines', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('multiline.csv');
     const run = await apply(s, input, '--skip-invalid');
     expect(run.code).toBe(1);
@@ -439,7 +433,7 @@ describe.concurrent('row numbers', () => {
   });
 
   it('counts CRLF line ends once and carries a CRLF inside a quoted cell untouched', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(
       dir,
@@ -459,7 +453,7 @@ describe.concurrent('row numbers', () => {
 
 describe.concurrent('answers from the server', () => {
   it('marks an unknown offer id failed with E_API_FAILURE and the server message, without retrying', async (ctx) => {
-    const s = await sandbox(ctx, { maxOfferId: 1000 });
+    const s = await sandboxFor(ctx, { maxOfferId: 1000 });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'in.csv', 'offer_id,payout\n5,1\n5000,2\n');
     const run = await apply(s, input);
@@ -477,7 +471,7 @@ describe.concurrent('answers from the server', () => {
   });
 
   it('marks a row failed with E_ECHO_MISMATCH when the server stores a different value, showing both', async (ctx) => {
-    const s = await sandbox(ctx, { payoutDecimals: 2 });
+    const s = await sandboxFor(ctx, { payoutDecimals: 2 });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'in.csv', 'offer_id,payout\n7,1.2345\n8,1.25\n');
     const run = await apply(s, input);
@@ -496,7 +490,7 @@ describe.concurrent('answers from the server', () => {
 
 describe.concurrent('output files', () => {
   it('refuses to overwrite an existing results file without --force (exit 2, nothing sent)', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('valid.csv');
     expect((await apply(s, input)).code).toBe(0);
     const before = await readFile(resultsOf(input), 'utf8');
@@ -514,7 +508,7 @@ describe.concurrent('output files', () => {
   });
 
   it('writes the results and log where --out and --log say', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await fixture('valid.csv');
     const out = join(dir, 'mine.csv');
     const log = join(dir, 'mine.jsonl');
@@ -527,7 +521,7 @@ describe.concurrent('output files', () => {
   });
 
   it('prints nothing with --quiet', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await fixture('headers.csv');
     const run = await apply(s, input, '--quiet');
     expect(run.code).toBe(0);
@@ -536,7 +530,7 @@ describe.concurrent('output files', () => {
   });
 
   it('treats a header without rows as nothing to do: exit 0, a warning, no request', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'empty.csv', 'offer_id,payout\n');
     const run = await apply(s, input, '--json');

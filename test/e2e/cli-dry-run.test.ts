@@ -1,16 +1,18 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { API_KEY, FIXTURES, readLog, readResults, runCli, tempDir, type CliRun } from '../support/helpers.js';
-
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import {
+  API_KEY,
+  FIXTURES,
+  readLog,
+  readResults,
+  runCli,
+  tempDir,
+  type CliRun,
+  sandboxFor,
+} from '../support/helpers.js';
 
 async function fixture(name: string): Promise<string> {
   const input = join(await tempDir(), name);
@@ -92,7 +94,7 @@ describe('a dry run of fixtures/valid.csv', () => {
 
 describe.concurrent('apply --dry-run', () => {
   it('leaves <stem>.results.csv free for the real run, and can itself be repeated', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const input = await fixture('valid.csv');
     expect((await dryRun(s, input)).code).toBe(0);
     expect(existsSync(input.replace(/\.csv$/, '.results.csv'))).toBe(false);
@@ -126,7 +128,7 @@ describe.concurrent('apply --dry-run', () => {
   });
 
   it('exits 1 when some rows are invalid, recording them invalid and the rest dry_run', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const input = await fixture('invalid.csv');
     const run = await dryRun(s, input);
     expect(run.code).toBe(1);
@@ -146,7 +148,7 @@ describe.concurrent('apply --dry-run', () => {
   });
 
   it('still refuses a structurally broken file with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const input = await fixture('unclosed-quote.csv');
     const run = await dryRun(s, input);
     expect(run.code).toBe(2);

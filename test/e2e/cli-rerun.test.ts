@@ -3,16 +3,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { API_KEY, readResults, runCli, tempDir, writeCsv, type CliRun } from '../support/helpers.js';
-
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
+import { describe, expect, it } from 'vitest';
+import { type Sandbox } from '../../src/sandbox/server.js';
+import {
+  API_KEY,
+  readResults,
+  runCli,
+  tempDir,
+  writeCsv,
+  type CliRun,
+  sandboxFor,
+} from '../support/helpers.js';
 
 function cli(s: Sandbox, args: string[]): Promise<CliRun> {
   return runCli([...args, '--timeout', '5000'], { env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url } });
@@ -32,7 +33,7 @@ const MIXED = 'offer_id,payout,notes\n11,1,first\n5000,2,unknown offer\n12,$3,fi
 
 describe.concurrent('rerun', () => {
   it('sends only the rows that were not updated, carries the updated ones and revalidates a corrected row', async (ctx) => {
-    const s = await sandbox(ctx, { maxOfferId: 1000 });
+    const s = await sandboxFor(ctx, { maxOfferId: 1000 });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', MIXED);
     const first = await cli(s, ['apply', input, '--skip-invalid']);
@@ -90,7 +91,7 @@ describe.concurrent('rerun', () => {
   });
 
   it('numbers reruns: a rerun of a rerun writes <stem>.rerun-2.results.csv and sends only what still failed', async (ctx) => {
-    const s = await sandbox(ctx, { maxOfferId: 1000 });
+    const s = await sandboxFor(ctx, { maxOfferId: 1000 });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n11,1\n5000,2\n');
     expect((await cli(s, ['apply', input])).code).toBe(1);
@@ -107,7 +108,7 @@ describe.concurrent('rerun', () => {
   });
 
   it('sends failed rows again once the server is back, and exits 0 when all are updated', async (ctx) => {
-    const s = await sandbox(ctx, { faults: { http503: 1 } });
+    const s = await sandboxFor(ctx, { faults: { http503: 1 } });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n21,1\n22,2\n23,3\n');
     const first = await cli(s, ['apply', input, '--max-attempts', '1']);
@@ -134,7 +135,7 @@ describe.concurrent('rerun', () => {
   });
 
   it('sends the rows skipped because of an invalid row once that row is fixed', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n31,1\n32,"20,50"\n33,3\n');
     expect((await cli(s, ['apply', input])).code).toBe(1);
@@ -155,7 +156,7 @@ describe.concurrent('rerun', () => {
   });
 
   it('keeps a row that is still invalid invalid, and the rest skipped unless --skip-invalid', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n41,1\n42,$2\n');
     expect((await cli(s, ['apply', input])).code).toBe(1);
@@ -181,7 +182,7 @@ describe.concurrent('rerun', () => {
   });
 
   it('shows with --dry-run only the rows a rerun would send, opening no connection', async (ctx) => {
-    const s = await sandbox(ctx, { maxOfferId: 1000 });
+    const s = await sandboxFor(ctx, { maxOfferId: 1000 });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', MIXED);
     await cli(s, ['apply', input, '--skip-invalid']);
@@ -198,7 +199,7 @@ describe.concurrent('rerun', () => {
   });
 
   it('refuses a file that is not a results file with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n');
     const run = await cli(s, ['rerun', input]);

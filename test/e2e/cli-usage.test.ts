@@ -1,16 +1,9 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { API_KEY, FIXTURES, runCli, tempDir } from '../support/helpers.js';
+import { describe, expect, it } from 'vitest';
 
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
+import { API_KEY, FIXTURES, runCli, tempDir, sandboxFor } from '../support/helpers.js';
 
 async function validInput(): Promise<{ dir: string; input: string }> {
   const dir = await tempDir();
@@ -29,7 +22,7 @@ function expectUsageError(run: { code: number | null; stderr: string; stdout: st
 
 describe.concurrent('usage errors exit 2 and send nothing', () => {
   it('refuses to run without an API key', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await validInput();
     const run = await runCli(['apply', input], { env: { CAKE_BASE_URL: s.url } });
     expectUsageError(run, /^cake-bulk: no API key: set CAKE_API_KEY or pass --api-key-file PATH$/m);
@@ -38,7 +31,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
   });
 
   it('refuses a blank API key', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await validInput();
     const run = await runCli(['apply', input], { env: { CAKE_API_KEY: '  ', CAKE_BASE_URL: s.url } });
     expectUsageError(run, /no API key/);
@@ -82,7 +75,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
   ] as const)(
     'refuses %s %j with a message saying what was expected',
     async ([flag, value, message], ctx) => {
-      const s = await sandbox(ctx);
+      const s = await sandboxFor(ctx);
       const { input } = await validInput();
       const run = await runCli(['apply', input, flag, value], {
         env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
@@ -93,7 +86,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
   );
 
   it('has no flag that takes the key itself (it would show in ps and shell history)', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await validInput();
     const run = await runCli(['apply', input, '--api-key', API_KEY], { env: { CAKE_BASE_URL: s.url } });
     expect(run.code).toBe(2);
@@ -104,7 +97,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
   });
 
   it('refuses a missing input file with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const run = await runCli(['apply', join(dir, 'nope.csv')], {
       env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
@@ -113,7 +106,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
   });
 
   it('refuses a directory given as the input with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const run = await runCli(['apply', dir], { env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url } });
     expectUsageError(run, /cannot read the input: is a directory/);
@@ -128,7 +121,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
       /part of .*valid\.csv is a file, not a directory/,
     ],
   ])('refuses an --out that %s with one line and exit 2', async ([, out, message], ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await validInput();
     const run = await runCli(['apply', input, '--out', out(dir)], {
       env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
@@ -154,7 +147,7 @@ describe.concurrent('usage errors exit 2 and send nothing', () => {
 
 describe.concurrent('--api-key-file', () => {
   it('reads the key from the file, trimming the newline, and ignores CAKE_API_KEY', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await validInput();
     const keyFile = join(dir, 'key.txt');
     await writeFile(keyFile, `${API_KEY}\n`);
@@ -167,7 +160,7 @@ describe.concurrent('--api-key-file', () => {
   });
 
   it('refuses an unreadable key file with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await validInput();
     const run = await runCli(['apply', input, '--api-key-file', join(dir, 'missing.txt')], {
       env: { CAKE_BASE_URL: s.url },
@@ -177,7 +170,7 @@ describe.concurrent('--api-key-file', () => {
   });
 
   it('refuses an empty key file with exit 2', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await validInput();
     const keyFile = join(dir, 'key.txt');
     await writeFile(keyFile, '\n');
@@ -229,7 +222,7 @@ describe.concurrent('help and version', () => {
 
 describe.concurrent('loopback http is allowed', () => {
   it('accepts --base-url http://127.0.0.1:PORT', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { input } = await validInput();
     const run = await runCli(['apply', input, '--base-url', `http://127.0.0.1:${s.port}`], {
       env: { CAKE_API_KEY: API_KEY },

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { API_KEY, payoutCsv, readLog, readResults, runCli, tempDir, writeCsv } from '../support/helpers.js';
-
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
+import { describe, expect, it } from 'vitest';
+import { type Sandbox } from '../../src/sandbox/server.js';
+import {
+  API_KEY,
+  payoutCsv,
+  readLog,
+  readResults,
+  runCli,
+  tempDir,
+  writeCsv,
+  sandboxFor,
+} from '../support/helpers.js';
 
 async function applyRows(s: Sandbox, rows: number, ...flags: string[]) {
   const dir = await tempDir();
@@ -28,7 +30,7 @@ async function applyRows(s: Sandbox, rows: number, ...flags: string[]) {
 
 describe.concurrent('--concurrency', () => {
   it.for([1, 3, 8])('never has more than %i requests in flight or connections open', async (limit, ctx) => {
-    const s = await sandbox(ctx, { latencyMs: 30 });
+    const s = await sandboxFor(ctx, { latencyMs: 30 });
     const { run, results } = await applyRows(s, 24, '--concurrency', String(limit));
     expect(run.code).toBe(0);
     expect(s.stats.requests).toBe(24);
@@ -39,7 +41,7 @@ describe.concurrent('--concurrency', () => {
   });
 
   it('defaults to 4 in flight', async (ctx) => {
-    const s = await sandbox(ctx, { latencyMs: 30 });
+    const s = await sandboxFor(ctx, { latencyMs: 30 });
     const { run } = await applyRows(s, 30);
     expect(run.code).toBe(0);
     expect(s.stats.maxInFlight).toBe(4);
@@ -47,7 +49,7 @@ describe.concurrent('--concurrency', () => {
   });
 
   it('stays within the limit while retrying, and still writes results in input order', async (ctx) => {
-    const s = await sandbox(ctx, { latencyMs: 10, seed: 11, faults: { http503: 0.3 } });
+    const s = await sandboxFor(ctx, { latencyMs: 10, seed: 11, faults: { http503: 0.3 } });
     const { run, results } = await applyRows(s, 40, '--concurrency', '3', '--max-attempts', '8');
     expect(run.code).toBe(0);
     expect(s.stats.byAnswer.http503).toBeGreaterThan(0);
@@ -62,7 +64,7 @@ describe.concurrent('--concurrency', () => {
 
 describe.concurrent('--rate', () => {
   it('spaces request starts across the pool', async (ctx) => {
-    const s = await sandbox(ctx, {});
+    const s = await sandboxFor(ctx, {});
     const { run, log } = await applyRows(s, 10, '--rate', '20', '--concurrency', '8');
     expect(run.code).toBe(0);
     const end = (await readLog(log)).find((line) => line.event === 'run_end') as { durationMs: number };
@@ -71,12 +73,12 @@ describe.concurrent('--rate', () => {
   });
 
   it('keeps under a server limit that a burst of the same rows runs into', async (ctx) => {
-    const burst = await sandbox(ctx, { maxRps: 5 });
+    const burst = await sandboxFor(ctx, { maxRps: 5 });
     const unpaced = await applyRows(burst, 8, '--concurrency', '4', '--max-attempts', '1');
     expect(unpaced.run.code).toBe(1);
     expect(burst.stats.byAnswer['429']).toBeGreaterThan(0);
 
-    const s = await sandbox(ctx, { maxRps: 5 });
+    const s = await sandboxFor(ctx, { maxRps: 5 });
     const { run } = await applyRows(s, 8, '--rate', '4', '--concurrency', '4', '--max-attempts', '1');
     expect(run.code).toBe(0);
     expect(s.stats.byAnswer['429']).toBeUndefined();

@@ -2,23 +2,41 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { API_KEY, CLI, readResults, runCli, tempDir, writeCsv, type CliRun } from '../support/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Sandbox } from '../../src/sandbox/index.js';
+import { waitFor } from '../support/fault-helpers.js';
+import {
+  API_KEY,
+  CLI,
+  readResults,
+  runCli,
+  tempDir,
+  writeCsv,
+  type CliRun,
+  useSandboxes,
+} from '../support/helpers.js';
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.close()));
-});
-async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, offers: 1000, ...options });
-  sandboxes.push(s);
-  return s;
-}
+const sandbox = useSandboxes({ offers: 1000 });
 
 /** Runs a command against the sandbox with current values read (as a user's apply and plan do). */
 function cli(s: Sandbox, args: string[], cwd?: string): Promise<CliRun> {
   return runCli(args, { env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url }, readCurrent: true, cwd });
+}
+
+/** Runs a command against the sandbox and sends it SIGKILL as soon as `when` holds. */
+async function killedWhen(s: Sandbox, args: string[], when: () => boolean): Promise<CliRun> {
+  let pid = 0;
+  const run = runCli(args, {
+    env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
+    readCurrent: true,
+    onSpawn: (p) => (pid = p),
+  });
+  try {
+    await waitFor(when, 20_000);
+  } finally {
+    process.kill(pid, 'SIGKILL');
+  }
+  return run;
 }
 
 /** A catalog where every status and guard has an offer to trip it. */
@@ -266,16 +284,9 @@ describe('the undo file survives what a run meets', () => {
     const input = await writeCsv(dir, 'big.csv', `offer_id,offer_status,payout\n${lines.join('\n')}\n`);
     const initial = ids.map((id) => ({ ...s.store.get(id) }));
     const flags = ['--max-change', 'off', '--allow-negative-margin', '--allow-expired', '--concurrency', '4'];
-    let pid = 0;
-    const first = runCli(['apply', input, ...flags], {
-      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
-      readCurrent: true,
-      onSpawn: (p) => (pid = p),
-    });
-    const deadline = Date.now() + 20_000;
-    while (s.stats.updates < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    process.kill(pid, 'SIGKILL');
-    expect((await first).signal).toBe('SIGKILL');
+    expect((await killedWhen(s, ['apply', input, ...flags], () => s.stats.updates >= 60)).signal).toBe(
+      'SIGKILL',
+    );
     const undoText = await readFile(join(dir, 'big.undo.csv'), 'utf8');
     expect(undoText.trim().split('\n')).toHaveLength(201);
     const updatesBefore = s.stats.updates;
@@ -311,16 +322,9 @@ describe('the undo file survives what a run meets', () => {
     const lines = Array.from({ length: 120 }, (_, i) => `${(i + 1) * 7919},${(i % 9) + 1}`);
     const input = await writeCsv(dir, 'slow.csv', `offer_id,payout\n${lines.join('\n')}\n`);
     const flags = ['--max-change', 'off', '--allow-negative-margin', '--allow-expired'];
-    let pid = 0;
-    const first = runCli(['apply', input, ...flags], {
-      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
-      readCurrent: true,
-      onSpawn: (p) => (pid = p),
-    });
-    const deadline = Date.now() + 20_000;
-    while (s.stats.reads < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    process.kill(pid, 'SIGKILL');
-    expect((await first).signal).toBe('SIGKILL');
+    expect((await killedWhen(s, ['apply', input, ...flags], () => s.stats.reads >= 20)).signal).toBe(
+      'SIGKILL',
+    );
     expect(s.stats.updates).toBe(0);
     const resumed = await cli(s, ['apply', input, '--resume', ...flags]);
     expect(resumed.code).toBe(2);

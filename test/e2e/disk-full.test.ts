@@ -1,21 +1,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { API_KEY, payoutCsv, readResults, runCli, tempDir, writeCsv } from '../support/helpers.js';
+import { describe, expect, it } from 'vitest';
+
+import {
+  API_KEY,
+  payoutCsv,
+  readResults,
+  runCli,
+  tempDir,
+  writeCsv,
+  sandboxFor,
+} from '../support/helpers.js';
 
 // Linux's /dev/full answers every write with ENOSPC: a disk that fills up in the middle of a run.
 const FULL = '/dev/full';
 
-async function sandbox(ctx: TestContext): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
-
 describe.skipIf(!existsSync(FULL)).concurrent('a disk that is full', () => {
   it('stops a run whose log cannot be written with one line and exit 2; --resume then finishes it', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const rows = 3000;
     const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
@@ -42,7 +44,7 @@ describe.skipIf(!existsSync(FULL)).concurrent('a disk that is full', () => {
   });
 
   it('refuses a results file it cannot write before sending anything', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', payoutCsv(10));
     const run = await runCli(['apply', input, '--out', FULL, '--force'], {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { protectCell, restoreCell } from '../../src/record/csv-safe.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { API_KEY, readResults, runCli, tempDir, writeCsv } from '../support/helpers.js';
+
+import { API_KEY, readResults, runCli, tempDir, writeCsv, sandboxFor } from '../support/helpers.js';
 
 // OWASP CSV injection: a cell starting with one of these is evaluated by Excel.
 const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'];
@@ -52,12 +52,6 @@ describe('protectCell', () => {
     );
   });
 });
-
-async function sandboxFor(ctx: TestContext): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
 
 const NAMES: Array<[number, string]> = [
   [11, '=HYPERLINK("http://x","click")'],

@@ -1,16 +1,17 @@
 import { lstatSync } from 'node:fs';
 import { link, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { API_KEY, payoutCsv, runCli, tempDir, writeCsv, type CliRun } from '../support/helpers.js';
-
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
+import { describe, expect, it } from 'vitest';
+import { type Sandbox } from '../../src/sandbox/server.js';
+import {
+  API_KEY,
+  payoutCsv,
+  runCli,
+  tempDir,
+  writeCsv,
+  type CliRun,
+  sandboxFor,
+} from '../support/helpers.js';
 
 function cli(s: Sandbox | undefined, args: string[]): Promise<CliRun> {
   return runCli([...args, '--timeout', '5000'], {
@@ -50,7 +51,7 @@ function expectOneLineRefusal(run: CliRun): void {
 
 describe.concurrent('an output path that is the input', () => {
   it('refuses apply in.csv --out in.csv --force: input untouched, nothing sent, nothing written', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, bytes } = await withInput();
     const run = await cli(s, ['apply', input, '--out', input, '--force']);
 
@@ -62,7 +63,7 @@ describe.concurrent('an output path that is the input', () => {
   });
 
   it('refuses --log in.csv: the log would append to the input', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, bytes } = await withInput();
     const run = await cli(s, ['apply', input, '--log', input]);
 
@@ -84,7 +85,7 @@ describe.concurrent('an output path that is the input', () => {
   });
 
   it('refuses rerun x.results.csv --out x.results.csv --force: the results file it reads is untouched', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await withInput();
     expect((await cli(s, ['apply', input])).code).toBe(0);
     const results = join(dir, 'in.results.csv');
@@ -102,7 +103,7 @@ describe.concurrent('an output path that is the input', () => {
   });
 
   it('refuses --out r.csv --log r.csv, naming both', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input } = await withInput();
     const same = join(dir, 'r.csv');
     const run = await cli(s, ['apply', input, '--out', same, '--log', same]);
@@ -114,7 +115,7 @@ describe.concurrent('an output path that is the input', () => {
   });
 
   it('refuses --out a hard link to the input', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, bytes } = await withInput();
     const hard = join(dir, 'hard.csv');
     await link(input, hard);
@@ -128,7 +129,7 @@ describe.concurrent('an output path that is the input', () => {
   });
 
   it('refuses --out a symbolic link to the input', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, bytes } = await withInput();
     const soft = join(dir, 'soft.csv');
     await symlink(input, soft);
@@ -172,7 +173,7 @@ describe.concurrent('outputs are never written through a symbolic link', () => {
   });
 
   it('refuses --log a symbolic link to a victim file', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, linkPath, victim } = await planted('log.jsonl');
     const run = await cli(s, ['apply', input, '--log', linkPath]);
 
@@ -187,7 +188,7 @@ describe.concurrent('outputs are never written through a symbolic link', () => {
   });
 
   it('refuses --out a symbolic link to a victim file, even with --force', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, linkPath, victim } = await planted('out.csv');
     const run = await cli(s, ['apply', input, '--out', linkPath, '--force']);
 
@@ -201,7 +202,7 @@ describe.concurrent('outputs are never written through a symbolic link', () => {
   });
 
   it('apply --force over a planted journal and snapshot link writes into neither victim', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const { dir, input, victim } = await planted('p.results.csv.journal');
     const other = join(dir, 'victim-2.txt');
     await writeFile(other, VICTIM);

@@ -1,8 +1,16 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { API_KEY, readResults, runCli, tempDir, writeCsv, type CliRun } from '../support/helpers.js';
+import { describe, expect, it } from 'vitest';
+
+import {
+  API_KEY,
+  readResults,
+  runCli,
+  tempDir,
+  writeCsv,
+  type CliRun,
+  sandboxFor,
+} from '../support/helpers.js';
 import { answer, startScriptedServer, type ScriptedServer } from '../support/scripted-server.js';
 
 /** Every file the run left in `dir` except the ones the test wrote itself, with its text. */
@@ -37,16 +45,9 @@ function leakyServer(answers: Record<number, { status: number; body: string }>):
   });
 }
 
-/** A sandbox for this test only, closed when it finishes (tests here run concurrently). */
-async function sandbox(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  ctx.onTestFinished(() => s.close());
-  return s;
-}
-
 describe.concurrent('the API key', () => {
   it('never appears in stdout, stderr, the log or the results of a run with every kind of outcome', async (ctx) => {
-    const s = await sandbox(ctx, {
+    const s = await sandboxFor(ctx, {
       maxOfferId: 1000,
       seed: 3,
       faults: { http503: 0.15, reset: 0.05, malformed: 0.05 },
@@ -120,7 +121,7 @@ describe.concurrent('the API key', () => {
   });
 
   it('read from --api-key-file appears nowhere but in that file', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     await writeFile(join(dir, 'key'), `${API_KEY}\n`);
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout,offer_status\n1,1,ACTIVE\n2,2,\n');
@@ -144,7 +145,7 @@ describe.concurrent('the API key', () => {
   });
 
   it('never appears in the output of a rerun', async (ctx) => {
-    const s = await sandbox(ctx, { faults: { http503: 1 } });
+    const s = await sandboxFor(ctx, { faults: { http503: 1 } });
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n2,2\n');
     const env = { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url };
@@ -237,7 +238,7 @@ describe.concurrent('the API key', () => {
   });
 
   it('trims CAKE_API_KEY as it trims the key file', async (ctx) => {
-    const s = await sandbox(ctx);
+    const s = await sandboxFor(ctx);
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', 'offer_id,payout\n1,1\n');
     const run = await runCli(['apply', input], {

@@ -1,19 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.js';
-import { API_KEY, CLI } from '../support/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type Sandbox } from '../../src/sandbox/server.js';
+import { API_KEY, CLI, useSandboxes } from '../support/helpers.js';
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.close()));
-});
-
-async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const s = await startSandbox({ apiKey: API_KEY, ...options });
-  sandboxes.push(s);
-  return s;
-}
+const sandbox = useSandboxes();
 
 interface Answer {
   status: number;

@@ -2,7 +2,9 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach, type TestContext } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { API_KEY } from './cli.js';
 
 export * from './cli.js';
 
@@ -25,4 +27,27 @@ export async function writeCsv(dir: string, name: string, text: string): Promise
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
+}
+
+/** A sandbox with the tests' key for this test only, closed when it finishes (safe in concurrent tests). */
+export async function sandboxFor(ctx: TestContext, options: SandboxOptions = {}): Promise<Sandbox> {
+  const s = await startSandbox({ apiKey: API_KEY, ...options });
+  ctx.onTestFinished(() => s.close());
+  return s;
+}
+
+/**
+ * For a file of sequential tests: a function that starts a sandbox with the tests' key and `defaults`;
+ * every sandbox it started is closed after each test.
+ */
+export function useSandboxes(defaults: SandboxOptions = {}): (options?: SandboxOptions) => Promise<Sandbox> {
+  const open: Sandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return async (options = {}) => {
+    const s = await startSandbox({ apiKey: API_KEY, ...defaults, ...options });
+    open.push(s);
+    return s;
+  };
 }
