@@ -1,35 +1,26 @@
 import { describeCode, type BulkResult, type CodeKind } from '../index.js';
 import type { Color } from './color.js';
 
+/** The `--json` summary's counts, in its documented order. */
+const JSON_COUNTS = [
+  'total',
+  'updated',
+  'unchanged',
+  'failed',
+  'invalid',
+  'blocked',
+  'not_found',
+  'skipped',
+  'dry_run',
+] as const;
+
 /** The `--json` summary: exactly the documented shape. */
 export function jsonSummary(result: BulkResult): string {
-  const {
-    total,
-    updated,
-    unchanged,
-    failed,
-    invalid,
-    blocked,
-    not_found,
-    skipped,
-    dry_run,
-    results,
-    log,
-    undo,
-  } = result;
   return JSON.stringify({
-    total,
-    updated,
-    unchanged,
-    failed,
-    invalid,
-    blocked,
-    not_found,
-    skipped,
-    dry_run,
-    results,
-    log: log === false ? null : log,
-    undo: undo ?? null,
+    ...Object.fromEntries(JSON_COUNTS.map((key) => [key, result[key]])),
+    results: result.results,
+    log: result.log === false ? null : result.log,
+    undo: result.undo ?? null,
   });
 }
 
