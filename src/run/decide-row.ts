@@ -14,6 +14,9 @@ import { validateRow } from '../validate/validate-row.js';
 import type { Resumed } from './resume.js';
 import type { Scan } from './scan-pass.js';
 
+/** The changes of a row sent without current values: none known. Shared, never changed. */
+const NO_CHANGES: FieldChange[] = [];
+
 /** What becomes of one row, decided the same way by the plan pass and the send pass. */
 export type Decision =
   /** Done before (a rerun's updated row, a resumed run's journal): recorded as it was, not sent. */
@@ -68,10 +71,10 @@ export function decideRow(row: SourceRow, ctx: DecideContext): Decision {
   }
   // A rerun keeps the before-values of the first attempt: reading again after an update that may have
   // landed would record the new value as the old one.
-  const entry = prior?.record.before ? fromBefore(prior.record.before) : ctx.current?.(row.seq);
   if (ctx.current === undefined && !prior?.record.before) {
-    return { kind: 'send', request, before: undefined, changes: [], atLoss: false };
+    return { kind: 'send', request, before: undefined, changes: NO_CHANGES, atLoss: false };
   }
+  const entry = prior?.record.before ? fromBefore(prior.record.before) : ctx.current?.(row.seq);
   if (entry === undefined || (typeof entry === 'object' && 'failed' in entry)) {
     const why = entry === undefined ? 'the run stopped before it was read' : entry.failed;
     return {

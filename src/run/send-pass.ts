@@ -41,6 +41,8 @@ export interface SendPassResult {
   writeFailure: unknown;
 }
 
+const DRY_RUN = ended('dry_run');
+
 /**
  * The last pass: every row again, in order, each ending in exactly one results line. Rows carried over
  * (rerun, resume) are recorded as they were; the others are decided again (decideRow) and sent through
@@ -119,7 +121,8 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
     const { request, before } = decision;
     if (o.dryRun || !m) {
       ctx.onDryRunRequest?.(row.row, request);
-      record(row, { ...ended('dry_run'), before }, undefined, request);
+      // One shared outcome when there is nothing row-specific: the results writer reuses its line ending.
+      record(row, before ? { ...DRY_RUN, before } : DRY_RUN, undefined, request);
       return undefined;
     }
     if (ctx.refused > 0) {
@@ -142,7 +145,7 @@ export async function sendPass(ctx: SendPassContext): Promise<SendPassResult> {
       );
       if (sent.fatal) m.stop.stop(sent.fatal);
       if (m.breaker.open) m.stop.stop('circuit');
-      m.afterWrites.defer(() => record(row, { ...sent.outcome, before }, id));
+      m.afterWrites.defer(() => record(row, before ? { ...sent.outcome, before } : sent.outcome, id));
     });
   };
 
