@@ -136,7 +136,7 @@ function scrubbed(error: unknown, apiKey: string | undefined): unknown {
 }
 
 /** The key from --api-key-file or CAKE_API_KEY, trimmed alike; there is no flag for the key itself. */
-function readApiKey(file: string | undefined): string | undefined {
+export function readApiKey(file: string | undefined): string | undefined {
   if (file === undefined) return process.env.CAKE_API_KEY?.trim();
   try {
     return readFileSync(file, 'utf8').trim();

@@ -1,0 +1,77 @@
+import { extname } from 'node:path';
+import { planBulk, runBulk, type PlanOptions, type PlanResult } from '../index.js';
+import type { RunInfo } from './runs.js';
+import { PLAN_STATUSES, type GuardSettings, type PlanStatus, type PlanSummary } from './run-meta.js';
+
+/** Where a run's plan goes: `<input-stem>.plan.csv` beside the input, as `planBulk` names it. */
+export function planPathOf(input: string): string {
+  return `${input.slice(0, input.length - extname(input).length)}.plan.csv`;
+}
+
+/** The plan result's parts that came with reading current values; absent from an older library. */
+interface CurrentValuesPlan {
+  plan?: string;
+  readCurrent?: boolean;
+  counts?: Partial<Record<PlanStatus, number>>;
+  moves?: PlanSummary['moves'];
+  statusChanges?: PlanSummary['statusChanges'];
+  warnings?: string[];
+}
+
+export interface PlanRunOptions {
+  baseUrl: string;
+  apiKey: string;
+}
+
+/**
+ * Plans a run with the library, reading the offers' current values from CAKE (reads only; nothing is
+ * sent), and writes the plan file the review page pages through.
+ */
+export async function planRun(
+  run: RunInfo,
+  settings: GuardSettings,
+  options: PlanRunOptions,
+): Promise<PlanSummary> {
+  if (!run.input) throw new Error(`run ${run.id} has no input file`);
+  const out = planPathOf(run.input);
+  const asked = {
+    input: run.input,
+    mode: run.meta.mode,
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
+    out,
+    force: true,
+    maxChangePct: settings.maxChangePct,
+    allowNegativeMargin: settings.allowNegativeMargin,
+  };
+  const result = (await planBulk(asked as PlanOptions)) as PlanResult & CurrentValuesPlan;
+  if (result.plan === undefined) {
+    // A library without plan files: its dry run writes the same rows, with `dry_run` for `change`.
+    await runBulk({ input: run.input, mode: run.meta.mode, dryRun: true, out, log: false, force: true });
+  }
+  return summarize(result);
+}
+
+function summarize(result: PlanResult & CurrentValuesPlan): PlanSummary {
+  const counts = Object.fromEntries(PLAN_STATUSES.map((status) => [status, 0])) as Record<PlanStatus, number>;
+  if (result.counts) {
+    for (const status of PLAN_STATUSES) counts[status] = result.counts[status] ?? 0;
+  } else {
+    counts.change = result.sendable;
+    counts.invalid = result.invalid;
+  }
+  return {
+    planned: new Date().toISOString(),
+    total: result.total,
+    counts,
+    carried: result.carried,
+    sendable: result.sendable,
+    readCurrent: result.readCurrent ?? false,
+    columns: result.columns,
+    fields: result.fields.map(({ header, field }) => ({ header, field })),
+    problems: result.problems.slice(0, 20).map(({ row, code, message }) => ({ row, code, message })),
+    moves: result.moves,
+    statusChanges: result.statusChanges,
+    warnings: result.warnings ?? [],
+  };
+}
