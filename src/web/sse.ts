@@ -17,7 +17,7 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
     return streamSSE(c, async (stream) => {
       const live = web.state.current();
       if (!live || live.id !== run.id) {
-        await stream.writeSSE({ event: 'done', data: donePart(run).text });
+        await stream.writeSSE({ event: 'done', data: donePart(run, false).text });
         return;
       }
       let writing = Promise.resolve();
@@ -32,7 +32,7 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
         else if (event.type === 'failure') void send('failure', failureRow(event.failure).text);
         else {
           void send('progress', progressPart(event.run).text);
-          void send('done', donePart(run).text).then(ended);
+          void send('done', donePart(run, event.run.stopping).text).then(ended);
         }
       });
       const heartbeat = setInterval(
@@ -40,7 +40,7 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
         HEARTBEAT_MS,
       );
       stream.onAbort(() => ended());
-      if (live.finished) void send('done', donePart(run).text).then(ended);
+      if (live.finished) void send('done', donePart(run, live.stopping).text).then(ended);
       await send('progress', progressPart(live).text);
       await over;
       clearInterval(heartbeat);

@@ -107,11 +107,12 @@ async function named(
 }
 
 function tooLarge(maxBytes: number): UploadResult {
-  const mb = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
+  const mb = maxBytes / 1024 / 1024;
+  const limit = mb >= 1 ? `${Math.round(mb * 10) / 10} MB` : `${Math.round(maxBytes / 1024)} KB`;
   return {
     ok: false,
     status: 413,
-    message: `The file is larger than the upload limit of ${mb} MB; start the server with --max-upload MB to allow more.`,
+    message: `The file is larger than the upload limit of ${limit}; start the server with --max-upload MB to allow more.`,
   };
 }
 

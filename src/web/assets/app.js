@@ -1,5 +1,5 @@
-// cake-bulk's page script: the confirmation dialog, dropping a file on the page, and following the run
-// page's link when the run ends. Served as a file: the page's CSP allows no inline script.
+// cake-bulk's page script: the confirmation dialog, and dropping a file on the page. Served as a file:
+// the page's CSP allows no inline script.
 (function () {
   'use strict';
 
@@ -33,11 +33,4 @@
       if (hint) hint.textContent = 'Chosen: ' + files[0].name + '. Press Review to see the plan.';
     });
   }
-
-  // The run page's `done` event carries a link to how the run ended: go there.
-  document.addEventListener('htmx:sseMessage', function (event) {
-    if (!event.detail || event.detail.type !== 'done') return;
-    var link = document.querySelector('a[data-follow]');
-    if (link) window.location.assign(link.href);
-  });
 })();

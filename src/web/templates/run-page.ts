@@ -26,7 +26,7 @@ export function runPage(run: RunInfo, live: LiveRun, csrf: string): Html {
         </tbody>
       </table>
     </div>
-    ${live.stopping ? '' : postButton(`/runs/${run.id}/stop`, 'Stop', csrf)}
+    <div id="stop-control">${live.stopping ? '' : postButton(`/runs/${run.id}/stop`, 'Stop', csrf)}</div>
     <p class="hint">Closing this tab does not stop the run; come back to this page to see where it is.</p> `;
 }
 
@@ -57,11 +57,12 @@ export function failureRow(f: Failure): Html {
   </tr>`;
 }
 
-/** What the `done` event puts on the run page; assets/app.js follows the link at once. */
-export function donePart(run: RunInfo): Html {
+/** What the `done` event puts on the run page: where to go next, and Stop taken away. */
+export function donePart(run: RunInfo, stopped: boolean): Html {
   return html`<p role="status">
-    The run has ended. <a href="/runs/${run.id}" data-follow>See how it ended</a>
-  </p>`;
+      ${stopped ? 'The run has stopped.' : 'The run has ended.'} <a href="/runs/${run.id}">See the results</a>
+    </p>
+    <div id="stop-control" hx-swap-oob="true"></div>`;
 }
 
 /** A run that stopped before the end (Stop, Ctrl-C, the server killed): Resume continues from the journal. */
