@@ -17,7 +17,9 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
     return streamSSE(c, async (stream) => {
       const live = web.state.current();
       if (!live || live.id !== run.id) {
-        await stream.writeSSE({ event: 'done', data: donePart(run, false).text });
+        // Ended before this page connected: a journal left behind says it stopped short.
+        const stopped = web.workspace.get(run.id)?.files.journal !== undefined;
+        await stream.writeSSE({ event: 'done', data: donePart(run, stopped).text });
         return;
       }
       let writing = Promise.resolve();

@@ -1,4 +1,4 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
@@ -97,7 +97,7 @@ describe.skipIf(!browser)('upload and review, in Chromium', () => {
     const dir = await tempDir();
     const { csv } = payoutSheet(6, 40_000);
     const path = join(dir, 'cuts.csv');
-    await import('node:fs/promises').then((fs) => fs.writeFile(path, `${csv}40000000,1.00\n`));
+    await writeFile(path, `${csv}40000000,1.00\n`);
     const { page, context } = await openPage(browser!, setup.web.url);
     await page.getByLabel('Spreadsheet').setInputFiles(path);
     await page.getByRole('button', { name: 'Review' }).click();
@@ -118,5 +118,23 @@ describe.skipIf(!browser)('upload and review, in Chromium', () => {
     expect(plan).toHaveLength(7);
     expect(plan.map((r) => r.status)).toContain('not_found');
     await context.close();
+  });
+
+  it('refuses an upload over the size limit with a clear message on the page', async () => {
+    const small = await startWeb({ server: { maxUploadBytes: 2048 } });
+    try {
+      const path = join(await tempDir(), 'big.csv');
+      await writeFile(path, payoutSheet(300).csv);
+      const { page, context } = await openPage(browser!, small.web.url);
+      await page.getByLabel('Spreadsheet').setInputFiles(path);
+      await page.getByRole('button', { name: 'Review' }).click();
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.textContent()).toContain('The file is larger than the upload limit of 2 KB');
+      await page.getByLabel('Spreadsheet').waitFor();
+      await context.close();
+    } finally {
+      await small.close();
+    }
   });
 });

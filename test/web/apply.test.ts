@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/helpers.js';
+import { launchChromium, openPage } from './support/browser.js';
+import { applyAndSend, csvRows, download, upload, waitForEnd } from './support/pages.js';
+import { payoutSheet, rawRequest, session, startWeb, WEB_KEY, type WebSetup } from './support/web.js';
+
+const launched = await launchChromium();
+const browser = 'browser' in launched ? launched.browser : undefined;
+
+describe.skipIf(!browser)('apply, rerun and undo, in Chromium against the sandbox', () => {
+  let setup: WebSetup;
+  beforeAll(async () => {
+    setup = await startWeb({
+      sandbox: { latencyMs: 15 },
+      server: { send: { concurrency: 2, maxAttempts: 1, backoff: { baseMs: 1, capMs: 5 } } },
+    });
+  });
+  afterAll(async () => {
+    await setup?.close();
+    await browser?.close();
+  });
+
+  it('applies after a confirmation naming the host and counts; progress reaches the total; the downloads parse; undo restores the catalog exactly', async () => {
+    const { csv, ids } = payoutSheet(40, 50_000);
+    const before = ids.map((id) => ({ ...setup.sandbox.store.get(id)! }));
+    const { page, problems, context } = await openPage(browser!, setup.web.url);
+    await upload(page, setup.web.origin, csv, 'forty.csv');
+    const host = new URL(setup.sandbox.url).host;
+    const dialog = await applyAndSend(page, 40);
+    expect(dialog).toContain(`40 updates will be sent to ${host}`);
+    await waitForEnd(page, 40);
+    expect(await page.getByRole('definition').first().textContent()).toBe('40');
+
+    const results = csvRows(await download(page, 'Download results'));
+    expect(results).toHaveLength(40);
+    expect(new Set(results.map((r) => r.status))).toEqual(new Set(['updated']));
+    const log = (await download(page, 'Download log'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string });
+    expect(log.at(-1)?.event).toBe('run_end');
+    const undo = csvRows(await download(page, 'Download undo file'));
+    expect(undo).toHaveLength(40);
+    for (const id of ids) expect(setup.sandbox.store.updates.get(id)).toBe(1);
+
+    await page.getByRole('button', { name: 'Undo this run' }).click();
+    await page.getByRole('heading', { name: /^Review undo of forty\.csv/ }).waitFor();
+    await applyAndSend(page, 40);
+    await waitForEnd(page, 40);
+    expect(ids.map((id) => setup.sandbox.store.get(id))).toEqual(before);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('reruns the failed rows through Review, and every row ends updated', async () => {
+    const { csv, ids } = payoutSheet(30, 60_000);
+    const { page, context } = await openPage(browser!, setup.web.url);
+    await upload(page, setup.web.origin, csv, 'flaky.csv');
+    // Faults only while sending: one attempt a row, so about a third of the rows fail with a 503.
+    setup.sandbox.configure({ faults: { http503: 0.35 } });
+    await applyAndSend(page, 30);
+    await page.getByRole('link', { name: 'See the results' }).click();
+    await page.getByRole('heading', { name: /^Done/ }).waitFor();
+    setup.sandbox.configure({ faults: {} });
+    const first = csvRows(await download(page, 'Download results'));
+    const failed = first.filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((r) => r.error_code === 'E_HTTP_503')).toBe(true);
+
+    await page.getByRole('button', { name: 'Rerun failed rows' }).click();
+    await page.getByRole('heading', { name: /^Review rerun of flaky\.csv/ }).waitFor();
+    await applyAndSend(page, failed.length);
+    await waitForEnd(page, failed.length);
+    const rerun = csvRows(await download(page, 'Download results'));
+    expect(rerun).toHaveLength(30);
+    expect(new Set(rerun.map((r) => r.status))).toEqual(new Set(['updated']));
+    for (const id of ids) expect(setup.sandbox.store.updates.get(id)).toBe(1);
+    await context.close();
+  });
+
+  it('lists the runs newest first in History, a run the CLI made in the workspace too, and leaks no key', async () => {
+    const folder = join(setup.dir, 'runs', 'by-hand');
+    await mkdir(folder);
+    await writeFile(join(folder, 'payouts.csv'), payoutSheet(5, 70_000).csv);
+    const cli = await runCli(['apply', join(folder, 'payouts.csv'), '--base-url', setup.sandbox.url], {
+      env: { CAKE_API_KEY: WEB_KEY },
+    });
+    expect(cli.code).toBe(0);
+    const { page, context } = await openPage(browser!, setup.web.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+    const rows = page.getByRole('table').getByRole('row');
+    await rows.first().waitFor();
+    const cells = async (i: number) =>
+      (await rows.nth(i).getByRole('cell').allTextContents()).map((t) => t.trim().replace(/\s+/g, ' '));
+    const firstCells = await cells(1);
+    expect(firstCells.slice(1, 8)).toEqual(['payouts.csv', 'command line', 'done', '5', '5', '0', '0']);
+    const names = [];
+    for (let i = 1; i <= 5; i++) names.push((await cells(i))[1]);
+    expect(names).toEqual([
+      'payouts.csv',
+      'rerun of flaky.csv',
+      'flaky.csv',
+      'undo of forty.csv',
+      'forty.csv',
+    ]);
+    const s = await session(setup.web);
+    for (const path of ['/', '/history']) {
+      const answer = await rawRequest(setup.web.origin, path, {
+        headers: { Host: s.host, Cookie: s.cookie },
+      });
+      expect(answer.body).not.toContain(WEB_KEY);
+    }
+    await context.close();
+  });
+});
