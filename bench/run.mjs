@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,dry,xlsx,rss,rate,peers]
+// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,dry,xlsx,rss,rate,peers,web]
 // Runs the built CLI against the sandbox (its own process) as a user would, several times per figure,
 // and prints one markdown table (median, min-max) plus bench/results.json. How to read it: README.md, "Performance".
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import {
   summarize,
 } from './measure.mjs';
 import { formatTable, num } from './table.mjs';
+import { webBench } from './web.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -485,6 +486,19 @@ try {
   if (!only || only.includes('xlsx')) {
     await speedCheck('before xlsx');
     await xlsxDryRun();
+  }
+  if (!only || only.includes('web')) {
+    await speedCheck('before web');
+    const web = await webBench({
+      cli: flags.cli,
+      work,
+      runs,
+      quick,
+      input: (rows) => input(rows).path,
+      progress,
+    });
+    table.push(...web.table);
+    Object.assign(details, web.details);
   }
   await speedCheck('end');
   connectionsRow();

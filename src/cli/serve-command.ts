@@ -5,8 +5,9 @@ import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startWebServer, type WebServer } from '../web/server.js';
 import { number, port } from './flags.js';
 import { readApiKey } from './run-command.js';
-import { listenForStop } from './signals.js';
+import { untilStopped } from './signals.js';
 import { stderr, stdout } from './stdio.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /** The options `serve` takes, as commander hands them over. */
 export interface ServeFlags {
@@ -46,6 +47,8 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
       '--sandbox sends to the bundled sandbox; leave out --base-url, or leave out --sandbox',
     );
   }
+  // The server sends as `apply` does, so it keeps apply's memory setting.
+  capYoungGeneration();
   const maxUpload = flags.maxUpload ?? DEFAULT_MAX_UPLOAD_BYTES / 1024 / 1024;
   if (!(maxUpload > 0) || maxUpload > 100_000) {
     throw new UsageError(`--max-upload takes a number of MB above 0 (up to 100000), not ${maxUpload}`);
@@ -89,10 +92,10 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     `sending to ${sandbox ? `the bundled sandbox at ${sandbox.url}` : new URL(baseUrl).host}; ` +
       `workspace ${resolve(flags.dir ?? 'cake-bulk-runs')}; Ctrl-C stops\n`,
   );
-  const signals = listenForStop();
-  await new Promise<void>((done) => signals.stop.addEventListener('abort', () => done(), { once: true }));
+  await untilStopped();
+  // A run sending stops as after Ctrl-C in `apply`: requests in flight finish, the journal stays for Resume.
+  stderr.write('cake-bulk serve: stopping\n');
   await server.close();
   await sandbox?.close();
-  signals.close();
   return 0;
 }
