@@ -13,8 +13,12 @@ interface CurrentValuesPlan {
   plan?: string;
   readCurrent?: boolean;
   counts?: Partial<Record<PlanStatus, number>>;
-  moves?: PlanSummary['moves'];
-  statusChanges?: PlanSummary['statusChanges'];
+  review?: {
+    moves?: PlanSummary['moves'];
+    statusChanges?: PlanSummary['statusChanges'];
+    unknownBefore?: number;
+    losses?: number;
+  };
   warnings?: string[];
 }
 
@@ -70,8 +74,10 @@ function summarize(result: PlanResult & CurrentValuesPlan): PlanSummary {
     columns: result.columns,
     fields: result.fields.map(({ header, field }) => ({ header, field })),
     problems: result.problems.slice(0, 20).map(({ row, code, message }) => ({ row, code, message })),
-    moves: result.moves,
-    statusChanges: result.statusChanges,
+    moves: result.review?.moves,
+    statusChanges: result.review?.statusChanges,
+    unknownBefore: result.review?.unknownBefore ?? 0,
+    losses: result.review?.losses ?? 0,
     warnings: result.warnings ?? [],
   };
 }

@@ -9,8 +9,8 @@ export interface GuardSettings {
 
 export const DEFAULT_SETTINGS: GuardSettings = { maxChangePct: 50, allowNegativeMargin: false };
 
-/** The statuses a plan sorts rows into, in the order the page shows them. */
-export const PLAN_STATUSES = ['change', 'unchanged', 'invalid', 'blocked', 'not_found'] as const;
+/** The statuses a plan sorts rows into, in the order the page shows them (`failed`: its offer could not be read). */
+export const PLAN_STATUSES = ['change', 'unchanged', 'invalid', 'blocked', 'not_found', 'failed'] as const;
 export type PlanStatus = (typeof PLAN_STATUSES)[number];
 
 export interface Move {
@@ -38,6 +38,10 @@ export interface PlanSummary {
   problems: Array<{ row: number; code: string; message: string }>;
   moves?: Record<string, { up: Move[]; down: Move[] }>;
   statusChanges?: Array<{ from: string; to: string; rows: number }>;
+  /** Fields a changing row sets whose value before CAKE does not report: the undo file cannot restore them. */
+  unknownBefore: number;
+  /** Rows whose offer already pays out more than it earns. */
+  losses: number;
   warnings: string[];
 }
 

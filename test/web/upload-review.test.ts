@@ -124,7 +124,7 @@ describe.skipIf(!browser)('upload and review, in Chromium', () => {
     const small = await startWeb({ server: { maxUploadBytes: 2048 } });
     try {
       const path = join(await tempDir(), 'big.csv');
-      await writeFile(path, payoutSheet(300).csv);
+      await writeFile(path, payoutSheet(20_000).csv);
       const { page, context } = await openPage(browser!, small.web.url);
       await page.getByLabel('Spreadsheet').setInputFiles(path);
       await page.getByRole('button', { name: 'Review' }).click();

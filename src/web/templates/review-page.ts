@@ -44,7 +44,7 @@ export function reviewPage(o: ReviewPageOptions): Html {
     <nav aria-label="Rows by status" class="filters">
       <ul>
         <li><a href="${base}" ${o.status ? '' : html` aria-current="page"`}>all ${count(plan.total)}</a></li>
-        ${PLAN_STATUSES.map(
+        ${PLAN_STATUSES.filter((status) => status !== 'failed' || plan.counts.failed > 0).map(
           (status) =>
             html`<li>
               <a
