@@ -58,16 +58,23 @@ describe.skipIf(!browser)('apply, rerun and undo, in Chromium against the sandbo
     const { csv, ids } = payoutSheet(30, 60_000);
     const { page, context } = await openPage(browser!, setup.web.url);
     await upload(page, setup.web.origin, csv, 'flaky.csv');
-    // Faults only while sending: one attempt a row, so about a third of the rows fail with a 503.
-    setup.sandbox.configure({ faults: { http503: 0.35 } });
+    // Faults once the run has begun reading the offers' current values: one attempt a request, so about a
+    // third of the rows fail, on their update's 503 or their offer's read.
+    const read = setup.sandbox.stats.rowsRead;
+    const faulty = (async () => {
+      while (setup.sandbox.stats.rowsRead === read) await new Promise((r) => setTimeout(r, 1));
+      setup.sandbox.configure({ faults: { http503: 0.35 } });
+    })();
     await applyAndSend(page, 30);
+    await faulty;
     await page.getByRole('link', { name: 'See the results' }).click();
     await page.getByRole('heading', { name: /^Done/ }).waitFor();
     setup.sandbox.configure({ faults: {} });
     const first = csvRows(await download(page, 'Download results'));
     const failed = first.filter((r) => r.status === 'failed');
     expect(failed.length).toBeGreaterThan(0);
-    expect(failed.every((r) => r.error_code === 'E_HTTP_503')).toBe(true);
+    // A row fails on its update's 503, or before it when its offer's read got one (not sent either way).
+    expect(failed.every((r) => ['E_HTTP_503', 'E_NOT_READ'].includes(r.error_code!))).toBe(true);
 
     await page.getByRole('button', { name: 'Rerun failed rows' }).click();
     await page.getByRole('heading', { name: /^Review rerun of flaky\.csv/ }).waitFor();

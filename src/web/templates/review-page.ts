@@ -128,7 +128,11 @@ function rowsTable(o: ReviewPageOptions): Html {
           <td>${r[idHeader]}</td>
           <td>${name}</td>
           <td>${status}</td>
-          <td>${changing.map((f) => change(f.field, r[f.header] ?? '', r))}</td>
+          <td>
+            <ul class="changes">
+              ${changing.map((f) => change(f.field, r[f.header] ?? '', r))}
+            </ul>
+          </td>
           <td>${r.error ? html`${r.error} <code>${r.error_code}</code>` : ''}</td>
         </tr>`;
       })}
@@ -142,11 +146,16 @@ function change(field: string, after: string, r: Record<string, string>): Html |
   const before = r[`before_${field}`];
   const pct = r[`${field}_change_pct`];
   const label = field.replace('_', ' ');
-  const text = before === undefined || before === '' ? `set to ${after}` : `${before} -> ${after}`;
-  return html`<span class="change"
-    ><span class="field">${label}</span>
-    ${text}${pct ? html` <span class="pct">(${/^[1-9]|^0\.0*[1-9]/.test(pct) ? '+' : ''}${pct}%)</span>` : ''}</span
-  >`;
+  const text =
+    before === undefined || before === ''
+      ? `set to ${after}`
+      : before === after
+        ? `${after} (no change)`
+        : `${before} -> ${after}`;
+  const sign = pct && /^[1-9]|^0\.0*[1-9]/.test(pct) ? '+' : '';
+  return html`<li>
+    <span class="field">${label}</span> ${text}${pct ? html` <span class="pct">(${sign}${pct}%)</span>` : ''}
+  </li>`;
 }
 
 function pager(o: ReviewPageOptions, base: string): Html {
