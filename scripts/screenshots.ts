@@ -42,7 +42,10 @@ try {
   await shot('upload');
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('heading', { name: /^Review/ }).waitFor();
-  await shot('review');
+  await shot('review', false);
+  await page.getByRole('heading', { name: 'Money summary' }).scrollIntoViewIfNeeded();
+  await shot('review-summary', false);
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
   const apply = page.getByRole('button', { name: /^Apply \d+ change/ });
   await apply.click();
   await page.getByRole('dialog').waitFor();

@@ -141,6 +141,13 @@ function rowsTable(o: ReviewPageOptions): Html {
 }
 
 /** One field's change: `before -> after` with its change %, or the new value alone when before is unknown. */
+/** The value a row asks for is the one the offer has: statuses by case, money by amount. */
+function same(field: string, before: string, after: string): boolean {
+  if (field === 'offer_status') return before.toLowerCase() === after.trim().toLowerCase();
+  if (field === 'payout' || field === 'revenue') return before !== '' && Number(before) === Number(after);
+  return before === after.trim();
+}
+
 function change(field: string, after: string, r: Record<string, string>): Html | string {
   if (after.trim() === '') return '';
   const before = r[`before_${field}`];
@@ -149,7 +156,7 @@ function change(field: string, after: string, r: Record<string, string>): Html |
   const text =
     before === undefined || before === ''
       ? `set to ${after}`
-      : before === after
+      : same(field, before, after)
         ? `${after} (no change)`
         : `${before} -> ${after}`;
   const sign = pct && /^[1-9]|^0\.0*[1-9]/.test(pct) ? '+' : '';

@@ -39,7 +39,9 @@ export function moneySummary(plan: PlanSummary): Html {
                   <td>${m.offerId}</td>
                   <td>${m.before}</td>
                   <td>${m.after}</td>
-                  <td>${m.changePct === undefined ? '' : `${m.changePct}%`}</td>
+                  <td>
+                    ${m.changePct === undefined ? '' : `${Number(m.changePct) > 0 ? '+' : ''}${m.changePct}%`}
+                  </td>
                 </tr>`,
             )}
           </tbody>
