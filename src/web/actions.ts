@@ -1,11 +1,10 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
-import { CakeBulkError, FileError, describeError } from '../index.js';
 import type { AppEnv, WebContext } from './context.js';
-import { planRun } from './plan-run.js';
+import { planAndKeep } from './plan-run.js';
 import { readTablePage } from './plan-table.js';
-import { DEFAULT_SETTINGS, type GuardSettings, type RunMeta } from './run-meta.js';
+import { DEFAULT_SETTINGS, type GuardSettings } from './run-meta.js';
 import { runPhase } from './run-phase.js';
 import { RunBusyError } from './run-state.js';
 import type { RunInfo } from './runs.js';
@@ -83,21 +82,7 @@ export function addActions(app: Hono<AppEnv>, web: WebContext): void {
   app.post('/runs/:id/rerun', async (c) => followUp(c, 'rerun'));
   app.post('/runs/:id/undo', async (c) => followUp(c, 'undo'));
 
-  /** Plans a run; a file or CAKE problem is returned as the words to show, scrubbed of the key. */
-  async function plan(id: string): Promise<true | { status: 422 | 502; message: string }> {
-    const run = web.workspace.get(id)!;
-    try {
-      const summary = await planRun(run, run.meta.settings, web.cake);
-      const meta: RunMeta = { ...web.workspace.get(id)!.meta, plan: summary };
-      delete meta.error;
-      web.workspace.saveMeta(id, meta);
-      return true;
-    } catch (error) {
-      const message = error instanceof FileError ? fileProblem(error) : describeError(error, web.cake.apiKey);
-      if (!(error instanceof CakeBulkError)) web.log(`planning run ${id}: ${message}`);
-      return { status: error instanceof CakeBulkError && !(error instanceof FileError) ? 502 : 422, message };
-    }
-  }
+  const plan = (id: string) => planAndKeep(web.workspace, id, web.cake, web.log);
 
   async function start(c: Context<AppEnv>, resume: boolean) {
     const run = web.workspace.get(c.req.param('id') ?? '');
@@ -162,11 +147,6 @@ export function addActions(app: Hono<AppEnv>, web: WebContext): void {
     }
     return c.redirect(`/runs/${created.id}/review`, 303);
   }
-}
-
-/** A file problem in a person's words: the line, not the workspace path. */
-function fileProblem(error: FileError): string {
-  return error.line === undefined ? error.detail : `line ${error.line}: ${error.detail}`;
 }
 
 function settingsFrom(body: Record<string, unknown>): GuardSettings {

@@ -1,7 +1,21 @@
 import { extname } from 'node:path';
-import { planBulk, runBulk, type PlanOptions, type PlanResult } from '../index.js';
-import type { RunInfo } from './runs.js';
-import { PLAN_STATUSES, type GuardSettings, type PlanStatus, type PlanSummary } from './run-meta.js';
+import {
+  CakeBulkError,
+  FileError,
+  describeError,
+  planBulk,
+  runBulk,
+  type PlanOptions,
+  type PlanResult,
+} from '../index.js';
+import type { RunInfo, Workspace } from './runs.js';
+import {
+  PLAN_STATUSES,
+  type GuardSettings,
+  type PlanStatus,
+  type PlanSummary,
+  type RunMeta,
+} from './run-meta.js';
 
 /** Where a run's plan goes: `<input-stem>.plan.csv` beside the input, as `planBulk` names it. */
 export function planPathOf(input: string): string {
@@ -80,4 +94,34 @@ function summarize(result: PlanResult & CurrentValuesPlan): PlanSummary {
     losses: result.review?.losses ?? 0,
     warnings: result.warnings ?? [],
   };
+}
+
+/**
+ * Plans a run and keeps the plan in its `run.json`; a file or CAKE problem comes back as the words to show
+ * (a file's line, not the workspace path), scrubbed of the key.
+ */
+export async function planAndKeep(
+  workspace: Workspace,
+  id: string,
+  options: PlanRunOptions,
+  log: (line: string) => void,
+): Promise<true | { status: 422 | 502; message: string }> {
+  const run = workspace.get(id);
+  if (!run) return { status: 422, message: `no run ${id}` };
+  try {
+    const summary = await planRun(run, run.meta.settings, options);
+    const meta: RunMeta = { ...(workspace.get(id)?.meta ?? run.meta), plan: summary };
+    delete meta.error;
+    workspace.saveMeta(id, meta);
+    return true;
+  } catch (error) {
+    const message =
+      error instanceof FileError
+        ? error.line === undefined
+          ? error.detail
+          : `line ${error.line}: ${error.detail}`
+        : describeError(error, options.apiKey);
+    if (!(error instanceof CakeBulkError)) log(`planning run ${id}: ${message}`);
+    return { status: error instanceof CakeBulkError && !(error instanceof FileError) ? 502 : 422, message };
+  }
 }

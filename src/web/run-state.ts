@@ -68,6 +68,8 @@ export interface RunStateOptions {
   redact: Redactor;
   /** Run-level problems, already scrubbed, for the server's own output. */
   onError: (message: string) => void;
+  /** Plans a run again: after a send was declined because the plan had changed since it was reviewed. */
+  replan: (id: string) => Promise<unknown>;
 }
 
 const FAILURES_KEPT = 200;
@@ -109,6 +111,10 @@ export function createRunState(options: RunStateOptions): RunState {
       emit({ type: 'progress', run: state });
     }, PROGRESS_MS);
     const settings = run.meta.settings;
+    // What the person confirmed: a send whose own plan (from fresh current values) would send something
+    // else is declined, and the run planned again for another look.
+    const reviewed = plan?.sendable;
+    let declined: { now: number } | undefined;
     const asked = {
       input: run.input,
       mode: run.meta.mode,
@@ -123,6 +129,16 @@ export function createRunState(options: RunStateOptions): RunState {
       allowNegativeMargin: settings.allowNegativeMargin,
       stopSignal: stop.signal,
       abortSignal: abort.signal,
+      confirm: (preview: { sending: number; counts?: Record<string, number> }) => {
+        // Fewer rows only because some offers could not be read now is still what was confirmed, less
+        // those rows (they end `failed`, not sent); anything else is not.
+        const unread = preview.counts?.failed ?? 0;
+        if (resume || (preview.sending <= (reviewed ?? 0) && preview.sending + unread >= (reviewed ?? 0))) {
+          return true;
+        }
+        declined = { now: preview.sending };
+        return false;
+      },
       onRow: (row, outcome) => {
         state.counts[outcome.status] = (state.counts[outcome.status] ?? 0) + 1;
         const carried = row.prior?.status === 'updated';
@@ -141,7 +157,7 @@ export function createRunState(options: RunStateOptions): RunState {
       },
     } satisfies Omit<BulkOptions, 'dryRun'> & Record<string, unknown>;
     const done = applyBulk(asked)
-      .then((result) => finish(run, { result }))
+      .then((result) => finish(run, declined ? { declined: { ...declined, reviewed } } : { result }))
       .catch((error: unknown) => finish(run, { error }))
       .finally(() => {
         clearInterval(ticker);
@@ -156,7 +172,17 @@ export function createRunState(options: RunStateOptions): RunState {
   }
 
   /** Keeps how the send ended in the run's folder, for the Done and History pages. */
-  function finish(run: RunInfo, ended: { result?: BulkResult; error?: unknown }): void {
+  async function finish(
+    run: RunInfo,
+    ended: { result?: BulkResult; error?: unknown; declined?: { now: number; reviewed: number | undefined } },
+  ): Promise<void> {
+    if (ended.declined) {
+      await options.replan(run.id);
+      const meta = options.workspace.get(run.id)?.meta ?? run.meta;
+      meta.error = `Nothing was sent: the offers changed since this plan was reviewed (${ended.declined.now} rows would change now, ${ended.declined.reviewed ?? 0} when reviewed). It has been planned again: review it, then apply.`;
+      options.workspace.saveMeta(run.id, meta);
+      return;
+    }
     const meta = options.workspace.get(run.id)?.meta ?? run.meta;
     if (ended.result) {
       meta.result = summaryOf(ended.result);

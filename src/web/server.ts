@@ -10,6 +10,7 @@ import { addActions } from './actions.js';
 import type { AppEnv, WebContext } from './context.js';
 import { addFiles } from './files.js';
 import { addPages } from './pages.js';
+import { planAndKeep } from './plan-run.js';
 import { createRunState, type SendSettings } from './run-state.js';
 import { createWorkspace } from './runs.js';
 import { createSecurity } from './security.js';
@@ -56,6 +57,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const log = (line: string) => options.onLog?.(redact(line));
   const workspace = createWorkspace(resolve(options.dir));
   const security = createSecurity();
+  const cake = { baseUrl: options.baseUrl, apiKey: options.apiKey };
   const web: WebContext = {
     workspace,
     state: createRunState({
@@ -65,10 +67,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       send: options.send ?? {},
       redact,
       onError: log,
+      replan: (id) => planAndKeep(workspace, id, cake, log),
     }),
     security,
     host: new URL(endpoint.origin).host,
-    cake: { baseUrl: options.baseUrl, apiKey: options.apiKey },
+    cake,
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     redact,
     log,

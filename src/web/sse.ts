@@ -18,8 +18,8 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
       const live = web.state.current();
       if (!live || live.id !== run.id) {
         // Ended before this page connected: a journal left behind says it stopped short.
-        const stopped = web.workspace.get(run.id)?.files.journal !== undefined;
-        await stream.writeSSE({ event: 'done', data: donePart(run, stopped).text });
+        const now = web.workspace.get(run.id) ?? run;
+        await stream.writeSSE({ event: 'done', data: donePart(now, now.files.journal !== undefined).text });
         return;
       }
       let writing = Promise.resolve();
@@ -34,7 +34,8 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
         else if (event.type === 'failure') void send('failure', failureRow(event.failure).text);
         else {
           void send('progress', progressPart(event.run).text);
-          void send('done', donePart(run, event.run.stopping).text).then(ended);
+          const now = web.workspace.get(run.id) ?? run;
+          void send('done', donePart(now, event.run.stopping).text).then(ended);
         }
       });
       const heartbeat = setInterval(
@@ -42,7 +43,8 @@ export function addEvents(app: Hono<AppEnv>, web: WebContext): void {
         HEARTBEAT_MS,
       );
       stream.onAbort(() => ended());
-      if (live.finished) void send('done', donePart(run, live.stopping).text).then(ended);
+      if (live.finished)
+        void send('done', donePart(web.workspace.get(run.id) ?? run, live.stopping).text).then(ended);
       await send('progress', progressPart(live).text);
       await over;
       clearInterval(heartbeat);

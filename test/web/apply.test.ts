@@ -87,6 +87,34 @@ describe.skipIf(!browser)('apply, rerun and undo, in Chromium against the sandbo
     await context.close();
   });
 
+  it('sends nothing when the offers changed after the review, and shows the new plan to review again', async () => {
+    const { csv, ids } = payoutSheet(8, 65_000);
+    const { page, context } = await openPage(browser!, setup.web.url);
+    await upload(page, setup.web.origin, csv, 'stale.csv');
+    // Someone else sets one offer to the sheet's value meanwhile: that row is now unchanged.
+    const wanted = Number(csv.trim().split('\n')[1]!.split(',')[1]);
+    expect(setup.sandbox.store.apply({ offer_id: ids[0], payout: wanted }).ok).toBe(true);
+    const updates = setup.sandbox.stats.updates;
+    await applyAndSend(page, 8);
+    // The run page says so when it ends, or the Review page at once when it ended first.
+    const apply = page.getByRole('button', { name: 'Apply 7 changes' });
+    const results = page.getByRole('link', { name: 'See the results' });
+    await apply.or(results).waitFor();
+    if (await results.isVisible()) {
+      expect(await page.getByRole('alert').textContent()).toMatch(/Nothing was sent/);
+      await results.click();
+    }
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(
+      /Nothing was sent: the offers changed since this plan was reviewed \(7 rows would change now, 8 when reviewed\)/,
+    );
+    await page.getByRole('button', { name: 'Apply 7 changes' }).waitFor();
+    await page.getByRole('link', { name: 'unchanged 1', exact: true }).waitFor();
+    expect(setup.sandbox.stats.updates).toBe(updates);
+    await context.close();
+  });
+
   it('lists the runs newest first in History, a run the CLI made in the workspace too, and leaks no key', async () => {
     const folder = join(setup.dir, 'runs', 'by-hand');
     await mkdir(folder);
@@ -104,9 +132,10 @@ describe.skipIf(!browser)('apply, rerun and undo, in Chromium against the sandbo
     const firstCells = await cells(1);
     expect(firstCells.slice(1, 8)).toEqual(['payouts.csv', 'command line', 'done', '5', '5', '0', '0']);
     const names = [];
-    for (let i = 1; i <= 5; i++) names.push((await cells(i))[1]);
+    for (let i = 1; i <= 6; i++) names.push((await cells(i))[1]);
     expect(names).toEqual([
       'payouts.csv',
+      'stale.csv',
       'rerun of flaky.csv',
       'flaky.csv',
       'undo of forty.csv',

@@ -57,11 +57,18 @@ export function failureRow(f: Failure): Html {
   </tr>`;
 }
 
-/** What the `done` event puts on the run page: where to go next, and Stop taken away. */
+/**
+ * What the `done` event puts on the run page: how it ended (a refusal in words, as `run.json` keeps it),
+ * where to go next, and Stop taken away.
+ */
 export function donePart(run: RunInfo, stopped: boolean): Html {
-  return html`<p role="status">
-      ${stopped ? 'The run has stopped.' : 'The run has ended.'} <a href="/runs/${run.id}">See the results</a>
-    </p>
+  const error = run.meta.error;
+  return html`${
+      error
+        ? html`<p role="alert" class="error">${error}</p>`
+        : html`<p role="status">${stopped ? 'The run has stopped.' : 'The run has ended.'}</p>`
+    }
+    <p><a href="/runs/${run.id}">See the results</a></p>
     <div id="stop-control" hx-swap-oob="true"></div>`;
 }
 
