@@ -190,6 +190,9 @@ export async function webBench({ cli, work, runs, quick, input, progress }) {
         '16',
         '--json',
         '--skip-invalid',
+        '--max-change',
+        'off',
+        '--allow-negative-margin',
       ],
       {
         env: { ...process.env, CAKE_API_KEY: API_KEY, CAKE_BASE_URL: sandbox.url },

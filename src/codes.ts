@@ -36,6 +36,28 @@ export const CODES = {
     kind: 'invalid',
     meaning: 'an .xlsx cell that offer_id or a field is read from holds a formula error (#DIV/0!, #N/A)',
   },
+  // Guardrails (status `blocked`): fix the value, or change the guard with its flag.
+  E_GUARD_CHANGE: {
+    kind: 'invalid',
+    meaning: 'payout or revenue moves by more than --max-change percent, or from or to 0',
+  },
+  E_GUARD_MARGIN: {
+    kind: 'invalid',
+    meaning: 'the offer would pay out more than it earns (--allow-negative-margin permits it)',
+  },
+  E_GUARD_EXPIRED: {
+    kind: 'invalid',
+    meaning: 'the row makes an offer active whose expiration_date is in the past',
+  },
+  // Read from List Offers before sending.
+  E_NOT_FOUND: {
+    kind: 'permanent',
+    meaning: 'status not_found: List Offers does not return this offer id; not sent',
+  },
+  E_NOT_READ: {
+    kind: 'transient',
+    meaning: "the offer's current values could not be read, so the row was not sent",
+  },
   // Rows not sent because of the file or the run (status `skipped`).
   E_FILE_HAS_INVALID_ROWS: {
     kind: 'stopped',

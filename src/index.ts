@@ -12,6 +12,9 @@ import type { BulkOptions } from './run/options.js';
 
 export { runBulk, type BulkResult, type StopReason } from './run/run-bulk.js';
 export { planBulk, type PlanOptions, type PlanResult } from './run/plan-bulk.js';
+export type { Preview } from './run/options.js';
+export type { Review, PlanChange, Move } from './run/review.js';
+export type { ReadReport } from './run/read-current.js';
 export type { RowProblem } from './run/scan-pass.js';
 export type { BulkOptions } from './run/options.js';
 export type { HeaderMapping, ReadHeader } from './validate/columns.js';

@@ -1,6 +1,24 @@
-/** Statuses a row can end with, in the order the summary lists them. */
-export const ROW_STATUSES = ['updated', 'failed', 'invalid', 'skipped', 'dry_run'] as const;
+/**
+ * Statuses a row can end with, in the order the summary lists them. `unchanged`, `blocked` and `not_found`
+ * come from reading the current values; `change` is a plan's word for a row that would be sent.
+ */
+export const ROW_STATUSES = [
+  'updated',
+  'unchanged',
+  'change',
+  'failed',
+  'invalid',
+  'blocked',
+  'not_found',
+  'skipped',
+  'dry_run',
+] as const;
 export type RowStatus = (typeof ROW_STATUSES)[number];
+
+/** A count for every status, each from 0. */
+export function zeroCounts(): Record<RowStatus, number> {
+  return Object.fromEntries(ROW_STATUSES.map((status) => [status, 0])) as Record<RowStatus, number>;
+}
 
 export const OFFER_STATUSES = ['active', 'inactive', 'pending'] as const;
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
@@ -60,6 +78,27 @@ export interface RowOutcome {
   attempts: number;
   durationMs: number;
   offer: ResultOffer | undefined;
+  /** What the offer held before, for the fields the row sets; absent when current values were not read. */
+  before?: BeforeValues | undefined;
+}
+
+/**
+ * An offer's values before the run, as List Offers reported them, for the fields a row sets: the value as
+ * text, or `unknown` when the API does not report that field. Change percentages for payout and revenue.
+ */
+export interface BeforeValues {
+  fields: Partial<Record<UpdateField, string>>;
+  payoutChangePct: string;
+  revenueChangePct: string;
+}
+
+/** What List Offers reports of an offer now; a field it does not report is absent (unknown, not empty). */
+export interface CurrentOffer {
+  offer_name?: string;
+  offer_status?: string;
+  payout?: number;
+  revenue?: number;
+  expiration_date?: string;
 }
 
 /**
@@ -67,7 +106,14 @@ export interface RowOutcome {
  * get one). Only `retryable` outcomes are tried again.
  */
 export type AttemptResult =
-  | { kind: 'success'; httpStatus: number; offer: ResultOffer; mismatches: string[] }
+  | {
+      kind: 'success';
+      httpStatus: number;
+      offer: ResultOffer;
+      mismatches: string[];
+      /** What a read brought back (a List Offers page), for the caller. */
+      payload?: unknown;
+    }
   | {
       kind: 'retryable';
       code: string;

@@ -1,3 +1,4 @@
+import { normalizeDateTime } from '../date-time.js';
 import type { Redactor } from '../redact.js';
 import { UPDATE_FIELDS, type ResultOffer, type UpdateRequest } from '../types.js';
 
@@ -47,14 +48,6 @@ function sameValue(field: string, sent: string | number, got: unknown): boolean 
   // The server usually echoes exactly what it was sent; only a different spelling needs a closer look.
   if (got === sent) return true;
   if (field === 'offer_status') return got.toLowerCase() === String(sent).toLowerCase();
-  if (field === 'expiration_date') return normalizeDate(got) === normalizeDate(String(sent));
+  if (field === 'expiration_date') return normalizeDateTime(got) === normalizeDateTime(String(sent));
   return false;
-}
-
-/** `2026-01-31T10:00:00.000Z` and `2026-01-31 10:00:00` are the same wall-clock value for CAKE. */
-function normalizeDate(value: string): string {
-  return value
-    .replace('T', ' ')
-    .replace(/(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/, '')
-    .trim();
 }

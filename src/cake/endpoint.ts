@@ -8,6 +8,8 @@ export interface CakeEndpoint {
   updateOfferPath: string;
   /** The update URL, for the log (it never holds the key: that travels in the body). */
   updateOfferUrl: string;
+  /** Path of List Offers (`offers.json`), which takes the key in its query: never log a URL built on it. */
+  listOffersPath: string;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
@@ -48,8 +50,15 @@ export function resolveEndpoint(baseUrl: string): CakeEndpoint {
       'E_INSECURE_URL',
     );
   }
+  // A base given as the update endpoint itself keeps working: the API's root is what comes before it.
+  const root = url.pathname.replace(/\/api\/2\/update_offer\.json$/i, '').replace(/\/+$/, '');
   const updateOfferPath = /\/update_offer\.json$/i.test(url.pathname)
     ? url.pathname
-    : `${url.pathname.replace(/\/+$/, '')}/api/2/update_offer.json`;
-  return { origin: url.origin, updateOfferPath, updateOfferUrl: `${url.origin}${updateOfferPath}` };
+    : `${root}/api/2/update_offer.json`;
+  return {
+    origin: url.origin,
+    updateOfferPath,
+    updateOfferUrl: `${url.origin}${updateOfferPath}`,
+    listOffersPath: `${root}/api/2/offers.json`,
+  };
 }

@@ -26,6 +26,27 @@ export interface RunFlags {
   showRequests?: boolean;
   /** false with --no-color. */
   color: boolean;
+  /** false with --no-read-current. */
+  readCurrent: boolean;
+  /** A number, or 'off'. */
+  maxChange?: string;
+  allowNegativeMargin?: boolean;
+  readPageSize?: number;
+  /** Send without asking, even on a terminal. */
+  yes?: boolean;
+}
+
+/** `--max-change 30` or `--max-change off`. */
+export function maxChange(value: string | undefined): number | 'off' | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === 'off') return 'off';
+  const pct = Number(value.replace(/%$/, ''));
+  if (value.trim() === '' || !Number.isFinite(pct) || pct <= 0) {
+    throw new UsageError(
+      `--max-change takes a percent above 0 (e.g. 50) or off, not ${JSON.stringify(value)}`,
+    );
+  }
+  return pct;
 }
 
 /** Gathers a repeatable option's values. */

@@ -40,6 +40,11 @@ export function carriedFlags(
   if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breaker) add('--breaker', flags.breaker);
   if (flags.skipInvalid) add('--skip-invalid');
   if (flags.excel) add('--excel');
+  if (flags.readCurrent === false) add('--no-read-current');
+  if (flags.maxChange !== undefined && flags.maxChange !== '50') add('--max-change', flags.maxChange);
+  if (flags.allowNegativeMargin) add('--allow-negative-margin');
+  if (flags.readPageSize !== undefined && flags.readPageSize !== 500)
+    add('--read-page-size', flags.readPageSize);
   return words;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { collect, number, port, type RunFlags } from './flags.js';
+import { planCommand } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { runSandbox, type SandboxFlags } from './sandbox-command.js';
 import { addServeOptions, serveCommand, type ServeFlags } from './serve-command.js';
@@ -57,8 +58,14 @@ function addRunOptions(command: Command, mode: Mode): Command {
       .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected from the header line)')
       .option('--sheet <name>', 'worksheet of an .xlsx input (default: the first visible one)');
   }
+  addPlanOptions(command);
   command
-    .option('--skip-invalid', 'send the valid rows even if some rows are invalid')
+    .option(
+      '--no-read-current',
+      'send without reading current values first: no unchanged rows, guardrails or undo file',
+    )
+    .option('--yes', 'send without asking, even on a terminal')
+    .option('--skip-invalid', 'send the valid rows even if some rows are invalid or blocked')
     .option('--dry-run', 'validate and show what would be sent; opens no connection')
     .option('--show-requests', 'with --dry-run: print every request on stdout')
     .option('--force', 'replace an existing results file and journal')
@@ -75,7 +82,29 @@ function addRunOptions(command: Command, mode: Mode): Command {
   return command;
 }
 
-const EXAMPLES: Record<Mode | 'sandbox' | 'program', string> = {
+/** The guardrails and the reading of current values: `plan`, `apply` and `rerun` take them alike. */
+function addPlanOptions(command: Command): Command {
+  return command
+    .option(
+      '--max-change <pct>',
+      'block a payout or revenue change larger than this % of its current value, or off',
+      '50',
+    )
+    .option('--allow-negative-margin', 'allow changes that leave an offer paying out more than it earns')
+    .option(
+      '--read-page-size <n>',
+      'offers asked for in one List Offers page',
+      number('--read-page-size'),
+      500,
+    );
+}
+
+const EXAMPLES: Record<Mode | 'plan' | 'sandbox' | 'program', string> = {
+  plan: `
+Examples:
+  $ cake-bulk plan payouts.csv --base-url https://admin.example.com    before -> after for every row; sends no update
+  $ cake-bulk plan payouts.csv --max-change 20                          stricter: block moves over 20%
+  $ cake-bulk plan payouts.undo.csv                                     what undoing a run would change`,
   program: `
 Examples:
   $ cake-bulk apply payouts.csv --dry-run
@@ -116,6 +145,33 @@ export function buildProgram(done: (exitCode: number) => void): Command {
       writeErr: (text) => stderr.write(text.replace(/^error: /, 'cake-bulk: ')),
     })
     .addHelpText('after', EXAMPLES.program);
+  const plan = program
+    .command('plan')
+    .argument('<input>', 'CSV or .xlsx of offer changes')
+    .description("read every offer's current values and show what the file would change; sends no update")
+    .addHelpText('after', EXAMPLES.plan)
+    .option('--base-url <url>', 'CAKE admin URL, e.g. https://admin.example.com (default: env CAKE_BASE_URL)')
+    .option('--api-key-file <path>', 'read the API key from this file (default: env CAKE_API_KEY)')
+    .option('--out <path>', 'the plan CSV (default: <input-stem>.plan.csv beside the input)')
+    .option('--concurrency <n>', 'requests in flight at most', number('--concurrency'), 4)
+    .option('--rate <n>', 'requests per second at most (default: unlimited)', number('--rate'))
+    .option('--max-attempts <n>', 'attempts per request, the first included', number('--max-attempts'), 5)
+    .option('--timeout <ms>', 'limit per attempt in ms', number('--timeout'), 30000)
+    .option(
+      '--map <header=field>',
+      'read a header as a field, or keep it as a note with =- (repeatable)',
+      collect,
+      [],
+    )
+    .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected from the header line)')
+    .option('--sheet <name>', 'worksheet of an .xlsx input (default: the first visible one)')
+    .option('--excel', 'write the plan with a BOM and CRLF for Excel (default: as the input does)')
+    .option('--json', "print the plan's counts as one JSON object on stdout")
+    .option('--quiet', 'print nothing but errors')
+    .option('--no-color', 'no colour (also: env NO_COLOR)');
+  addPlanOptions(plan).action(async (input: string, flags: RunFlags) => {
+    done(await planCommand(input, flags));
+  });
   for (const mode of ['apply', 'rerun'] as const) {
     const command = program
       .command(mode)

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
-import { CakeBulkError, UsageError } from '../errors.js';
+import { CakeBulkError } from '../errors.js';
+import { readApiKey } from './api-key.js';
 import { runBulk, type BulkResult } from '../index.js';
 import { createRedactor } from '../redact.js';
 import { painter } from './color.js';
-import { parseMaps, type RunFlags } from './flags.js';
+import { askYesNo } from './ask.js';
+import { maxChange, parseMaps, type RunFlags } from './flags.js';
+import { question, reviewText } from './review.js';
 import { rerunCommand, resumeCommand, sendCommand } from './next-command.js';
 import { createProgress } from './progress.js';
 import { listenForStop } from './signals.js';
@@ -62,6 +64,19 @@ export async function runCommand(mode: 'apply' | 'rerun', input: string, flags: 
       skipInvalid: flags.skipInvalid,
       force: flags.force,
       resume: flags.resume,
+      readCurrent: flags.readCurrent,
+      maxChangePct: maxChange(flags.maxChange),
+      allowNegativeMargin: flags.allowNegativeMargin,
+      readPageSize: flags.readPageSize,
+      // A person at a terminal sees the review and says yes; scripts (no terminal) and --yes are not asked.
+      confirm:
+        !flags.yes && !flags.json && process.stdin.isTTY && stderr.isTTY
+          ? async (preview) => {
+              progress?.end();
+              stderr.write(reviewText(preview.counts, preview.review, preview.problems, input));
+              return askYesNo(question(preview));
+            }
+          : undefined,
       stopSignal: signals.stop,
       abortSignal: signals.abort,
       onProgress: progress ? (p) => progress.update(p) : undefined,
@@ -133,16 +148,4 @@ function scrubbed(error: unknown, apiKey: string | undefined): unknown {
   if (error instanceof CakeBulkError)
     return new CakeBulkError(error.code, redact(error.message), error.exitCode);
   return new Error(redact(error.message));
-}
-
-/** The key from --api-key-file or CAKE_API_KEY, trimmed alike; there is no flag for the key itself. */
-export function readApiKey(file: string | undefined): string | undefined {
-  if (file === undefined) return process.env.CAKE_API_KEY?.trim();
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    throw new UsageError(
-      `cannot read --api-key-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
 }

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startWebServer, type WebServer } from '../web/server.js';
 import { number, port } from './flags.js';
-import { readApiKey } from './run-command.js';
+import { readApiKey } from './api-key.js';
 import { untilStopped } from './signals.js';
 import { stderr, stdout } from './stdio.js';
 import { capYoungGeneration } from './young-generation.js';

@@ -3,16 +3,33 @@ import type { Color } from './color.js';
 
 /** The `--json` summary: exactly the documented shape. */
 export function jsonSummary(result: BulkResult): string {
-  const { total, updated, failed, invalid, skipped, dry_run, results, log } = result;
+  const {
+    total,
+    updated,
+    unchanged,
+    failed,
+    invalid,
+    blocked,
+    not_found,
+    skipped,
+    dry_run,
+    results,
+    log,
+    undo,
+  } = result;
   return JSON.stringify({
     total,
     updated,
+    unchanged,
     failed,
     invalid,
+    blocked,
+    not_found,
     skipped,
     dry_run,
     results,
     log: log === false ? null : log,
+    undo: undo ?? null,
   });
 }
 
@@ -30,15 +47,20 @@ export interface SummaryContext {
 
 const STATUS_COLORS: Record<string, Color> = {
   updated: 'green',
+  unchanged: 'dim',
   failed: 'red',
   invalid: 'red',
+  blocked: 'red',
+  not_found: 'red',
   skipped: 'yellow',
   dry_run: 'green',
 };
 
 /** A short human summary for stderr: counts, failures by what they need, the files, and what to do next. */
 export function humanSummary(result: BulkResult, ctx: SummaryContext): string {
-  const parts = (['updated', 'failed', 'invalid', 'skipped', 'dry_run'] as const)
+  const parts = (
+    ['updated', 'unchanged', 'failed', 'invalid', 'blocked', 'not_found', 'skipped', 'dry_run'] as const
+  )
     .filter((status) => result[status] > 0)
     .map((status) =>
       ctx.paint(
@@ -63,6 +85,18 @@ export function humanSummary(result: BulkResult, ctx: SummaryContext): string {
   }
   lines.push(`  results: ${result.results}`);
   if (result.log !== false) lines.push(`  log:     ${result.log}`);
+  if (result.undo) {
+    const gaps =
+      result.unrestorable > 0
+        ? ` (${result.unrestorable} field(s) it cannot restore: their value before is unknown)`
+        : '';
+    lines.push(`  undo:    ${result.undo}${gaps}; put the changes back with: cake-bulk apply ${result.undo}`);
+  }
+  if (!result.readCurrent && !ctx.dryRun && result.total > 0) {
+    lines.push(
+      '  note:    current values were not read (--no-read-current): no unchanged rows, guardrails or undo file',
+    );
+  }
   for (const hint of nextSteps(result, ctx, kinds)) lines.push(`  next:    ${hint}`);
   return lines.join('\n');
 }

@@ -4,7 +4,9 @@ import { UsageError } from '../errors.js';
 import { KNOWN_COLUMNS, type HeaderMapping } from '../validate/columns.js';
 import type { Logger } from '../record/log.js';
 import type { BackoffOptions } from '../send/retry-delay.js';
-import type { RowOutcome, SourceRow, UpdateRequest } from '../types.js';
+import type { RowOutcome, RowStatus, SourceRow, UpdateRequest } from '../types.js';
+import type { Review } from './review.js';
+import type { RowProblem } from './scan-pass.js';
 import { defaultOutputs } from './output-paths.js';
 
 /** Everything `runBulk` accepts. Only `input` is required; see each field for its default. */
@@ -81,6 +83,38 @@ export interface BulkOptions {
   onProgress?: (progress: { done: number; total: number; failed: number }) => void;
   /** Called with every row as its results line is written, in input order. */
   onRow?: (row: SourceRow, outcome: RowOutcome) => void;
+  /**
+   * Read every valid row's offer from List Offers before sending, to skip what is unchanged, check the
+   * guardrails and write the undo file. A dry run never reads. @default true
+   */
+  readCurrent?: boolean;
+  /**
+   * Block a payout or revenue change larger than this percent of its current value (and any change from
+   * or to 0); `'off'` turns the guard off. @default 50
+   */
+  maxChangePct?: number | 'off';
+  /** Allow a change that leaves an offer paying out more than it earns. @default false */
+  allowNegativeMargin?: boolean;
+  /** Offers asked for in one List Offers page. @default 500 */
+  readPageSize?: number;
+  /** The wall clock an expiration date is compared with. @default () => new Date() */
+  clock?: () => Date;
+  /**
+   * Asked once the plan is known and before anything is sent (the CLI asks the person on a terminal);
+   * nothing is sent unless it resolves true. @default send without asking
+   */
+  confirm?: (preview: Preview) => boolean | Promise<boolean>;
+}
+
+/** What `confirm` is shown: where the updates go and what they would do. */
+export interface Preview {
+  /** The CAKE host the updates go to. */
+  host: string;
+  /** Rows that would be sent. */
+  sending: number;
+  counts: Record<RowStatus, number>;
+  review: Review | undefined;
+  problems: RowProblem[];
 }
 
 export interface ResolvedOptions {
@@ -106,6 +140,10 @@ export interface ResolvedOptions {
   excel: boolean;
   backoff: BackoffOptions;
   reorderWindow: number;
+  /** A run that sends reads current values (unless turned off); a dry run never does. */
+  readCurrent: boolean;
+  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean };
+  readPageSize: number;
 }
 
 export const DEFAULTS = {
@@ -113,6 +151,8 @@ export const DEFAULTS = {
   maxAttempts: 5,
   timeoutMs: 30_000,
   breakerThreshold: 10,
+  maxChangePct: 50,
+  readPageSize: 500,
   backoff: { baseMs: 250, capMs: 30_000, maxRetryAfterMs: 60_000 },
 } as const;
 
@@ -162,6 +202,15 @@ export function resolveOptions(options: BulkOptions): ResolvedOptions {
     excel: options.excel ?? false,
     backoff: { ...DEFAULTS.backoff, ...options.backoff },
     reorderWindow: options.reorderWindow ?? Math.max(1000, concurrency * 64),
+    readCurrent: !dryRun && (options.readCurrent ?? true),
+    guards: {
+      maxChangePct:
+        options.maxChangePct === 'off'
+          ? undefined
+          : positive('--max-change', options.maxChangePct ?? DEFAULTS.maxChangePct),
+      allowNegativeMargin: options.allowNegativeMargin ?? false,
+    },
+    readPageSize: integer('--read-page-size', options.readPageSize ?? DEFAULTS.readPageSize, 1, 100_000),
   };
 }
 

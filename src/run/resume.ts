@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { OutputError } from '../errors.js';
 import {
@@ -88,12 +87,17 @@ export function checkJournalFree(o: ResolvedOptions, resuming: boolean): void {
  * Opens this run's journal: new, overwritten (--force) or appended to (--resume). A new one is created
  * exclusively, so a journal that appeared since `checkJournalFree` is refused all the same.
  */
-export function openJournal(o: ResolvedOptions, scan: Scan, resumed: Resumed | undefined): Journal {
+export function openJournal(
+  o: ResolvedOptions,
+  scan: Scan,
+  resumed: Resumed | undefined,
+  runId: string,
+): Journal {
   return createJournal(
     journalPath(o.out),
     {
       journal: 2,
-      run_id: resumed?.runId ?? randomUUID(),
+      run_id: runId,
       input: o.input,
       input_sha256: scan.sha256,
       identity: runIdentity(o, scan),

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CakeBulkError } from '../errors.js';
+import { wallClock } from '../date-time.js';
 import { checkInputFile } from '../read/input-file.js';
+import { currentValuesPath } from '../record/current-values.js';
 import { journalPath, type Journal } from '../record/journal.js';
-import { acquireLock, lockPath } from '../record/lock.js';
-import { snapshotPath, takeSnapshot, type Snapshot } from '../record/snapshot.js';
+import { acquireLock } from '../record/lock.js';
 import {
   createSilentLogger,
   linesVia,
@@ -12,51 +14,28 @@ import {
   type LogLine,
   type Logger,
 } from '../record/log.js';
-import { createResultsWriter, type ResultsWriter } from '../record/results-writer.js';
+import { removeQuietly } from '../record/output-file.js';
+import { createResultsWriter } from '../record/results-writer.js';
+import { takeSnapshot, type Snapshot } from '../record/snapshot.js';
+import { createUndoFile, undoPath, type UndoFile } from '../record/undo-file.js';
 import { createAgent } from '../send/agent.js';
-import type { RowStatus } from '../types.js';
-import type { ColumnMap, ReadHeader } from '../validate/columns.js';
+import { zeroCounts } from '../types.js';
+import { exitCodeFor, type BulkResult } from './bulk-result.js';
+import { createMachinery, type Machinery } from './machinery.js';
 import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
+import { checkOutputPaths } from './output-guard.js';
+import { planPass, type PlanPass } from './plan-pass.js';
+import { currentValues, lookup, scanInput, type CurrentValues } from './prepare.js';
 import { checkJournalFree, loadResume, openJournal } from './resume.js';
-import { ScanStopped, scanPass, type RowProblem } from './scan-pass.js';
-import { checkOutputPaths, type OutputPath } from './output-guard.js';
+import { headerNotes, loggableOptions, outputPaths } from './run-files.js';
 import { sendPass, type SendPassResult } from './send-pass.js';
 import { createStopPolicy, type StopReason } from './stop-policy.js';
 
-export type { StopReason };
-
-/** The run's summary; the counts also appear flat for the `--json` shape. */
-export interface BulkResult {
-  total: number;
-  updated: number;
-  failed: number;
-  invalid: number;
-  skipped: number;
-  dry_run: number;
-  results: string;
-  log: string | false;
-  /** 0 all rows ok, 1 some rows not updated (or the circuit opened), 2 the key was rejected, 130 interrupted. */
-  exitCode: number;
-  stopped: StopReason | undefined;
-  /** Rows carried over from an earlier run (rerun or resume) without being sent. */
-  carried: number;
-  retries: number;
-  throttleCuts: number;
-  durationMs: number;
-  /** Set when the journal was kept so the run can be resumed. */
-  journal: string | undefined;
-  warnings: string[];
-  /** The first invalid rows (row, code, message), in file order; the results file has them all. */
-  problems: RowProblem[];
-  /** Rows by error code, for every row not updated: what to do next follows from each code's kind. */
-  codes: Record<string, number>;
-  /** How the header was read: each field's column and whether by name, alias or --map. */
-  columns: ReadHeader[];
-}
+export type { BulkResult, StopReason };
 
 /**
- * Applies a spreadsheet of offer updates: read, validate, send, record. Row failures are recorded, not
- * thrown; only run-level problems (options, unreadable input, unwritable output) reject.
+ * Applies a spreadsheet of offer updates: read, validate, read current values, send, record. Row failures
+ * are recorded, not thrown; only run-level problems (options, unreadable input, unwritable output) reject.
  */
 export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   const o = resolveOptions(options);
@@ -72,7 +51,7 @@ export async function runBulk(options: BulkOptions): Promise<BulkResult> {
   if (lock.tookOver) warn(lock.tookOver);
   let snapshot: Snapshot | undefined;
   try {
-    // A dry run reads its input once; a run that sends reads a private copy twice (scan, then send).
+    // A dry run reads its input once; a run that sends reads a private copy several times.
     snapshot = o.dryRun ? undefined : takeSnapshot(o.input, o.out);
     return await runLocked(o, options, snapshot?.path ?? o.input, warn, warnings, started);
   } finally {
@@ -90,27 +69,9 @@ async function runLocked(
   warnings: string[],
   started: number,
 ): Promise<BulkResult> {
-  let scan;
-  try {
-    scan = await scanPass({ ...o, readFrom }, !o.dryRun, options.stopSignal);
-  } catch (error) {
-    if (!(error instanceof ScanStopped)) throw error;
-    throw new CakeBulkError(
-      'E_STOPPED_INTERRUPTED',
-      'interrupted while checking the file: nothing was sent and no results file was written',
-      130,
-    );
-  }
-  const unknown = scan.columns.unknown;
-  if (unknown.length > 0) {
-    // Name a few: a 10,000-column header must not make a 100 KB warning line.
-    const named = unknown.slice(0, 5).join(', ');
-    const more = unknown.length > 5 ? `, and ${unknown.length - 5} more (${unknown.length} in all)` : '';
-    warn(`columns not used by cake-bulk, carried into the results as they are: ${named}${more}`);
-  }
+  const scan = await scanInput(o, readFrom, options.stopSignal);
   for (const line of headerNotes(scan.columns)) warn(line);
   if (scan.total === 0) warn('the file has a header but no data rows: nothing to do');
-
   const resumed = o.resume ? loadResume(o, scan) : undefined;
   if (resumed && resumed.rejected > 0) {
     warn(
@@ -118,168 +79,242 @@ async function runLocked(
     );
   }
   if (!o.dryRun) checkJournalFree(o, resumed !== undefined);
-  // The results file first: the output most likely to be refused (it exists, it is a link), so a refused
-  // run leaves no empty log or journal behind.
-  const writer: ResultsWriter = createResultsWriter({
-    path: o.out,
-    inputColumns: scan.columns.names,
-    excel: o.excel || scan.excelStyle,
-    overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
-    window: o.reorderWindow,
-    resumable: !o.dryRun,
-  });
-  let journal: Journal | undefined;
-  let ownLog: FileLogger | undefined;
-  try {
-    journal = o.dryRun ? undefined : openJournal(o, scan, resumed);
-    ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
-  } catch (error) {
-    writer.abandon();
-    journal?.close(resumed === undefined);
-    throw error;
-  }
-  const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
-  const logLine: LogLine = ownLog?.line ?? linesVia(logger);
+  const runId = resumed?.runId ?? randomUUID();
+  const stop = createStopPolicy(options.stopSignal, options.abortSignal);
   const ownDispatcher = !options.dispatcher && !o.dryRun;
   // A dry run sends nothing, so it gets no HTTP client at all (undici is not even loaded).
   const dispatcher = o.dryRun
     ? undefined
     : (options.dispatcher ?? (await createAgent(o.concurrency, o.timeoutMs)));
-
-  logger.info({
-    event: 'run_start',
-    mode: o.mode,
-    dry_run: o.dryRun,
-    input: o.input,
-    input_sha256: scan.sha256,
-    rows: scan.total,
-    invalid: scan.invalid,
-    resume: o.resume,
-    options: loggableOptions(o),
-  });
-
-  const stop = createStopPolicy(options.stopSignal, options.abortSignal);
-  const live = { failed: 0 };
-  const onRow = options.onRow;
+  const live = { done: 0, failed: 0 };
+  const logged: Array<Record<string, unknown>> = [];
+  let logLine: LogLine = (fields) => void logged.push(fields);
+  const machinery: Machinery | undefined = o.dryRun
+    ? undefined
+    : createMachinery(o, {
+        dispatcher,
+        stop,
+        abortSignal: options.abortSignal,
+        // Read attempts happen before the log is open: their lines wait for it.
+        logLine: (fields) => logLine(fields),
+        sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined)),
+        random: options.random ?? Math.random,
+        now: options.now ?? (() => performance.now()),
+        defaultBudget: Math.max(100, scan.total - scan.carried - (scan.invalid ?? 0)),
+      });
   const progress = setInterval(
-    () => options.onProgress?.({ done: writer.written, total: scan.total, failed: live.failed }),
+    () => options.onProgress?.({ done: live.done, total: scan.total, failed: live.failed }),
     500,
   );
-  let pass: SendPassResult | undefined;
+  let undo: UndoFile | undefined;
+  const storePath = currentValuesPath(o.out);
+  let journalOpen = false;
   try {
-    pass = await sendPass({
-      o,
-      scan,
-      writer,
-      journal,
-      resumed,
-      readFrom,
-      logLine,
-      dispatcher,
-      stop,
-      abortSignal: options.abortSignal,
-      sleep:
-        options.sleep ??
-        ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined)),
-      random: options.random ?? Math.random,
-      now: options.now ?? (() => performance.now()),
-      onDryRunRequest: options.onDryRunRequest,
-      onRow: (row, outcome) => {
-        if (outcome.status === 'failed') live.failed++;
-        onRow?.(row, outcome);
-      },
+    const values: CurrentValues | undefined =
+      machinery && o.readCurrent
+        ? await currentValues(machinery, o, scan, storePath, runId, resumed !== undefined)
+        : undefined;
+    const guards = { ...o.guards, now: wallClock((options.clock ?? (() => new Date()))()) };
+    let plan: PlanPass | undefined;
+    if (values && !stop.reason) {
+      const keepUndo = resumed !== undefined && existsSync(undoPath(o.out));
+      undo = keepUndo
+        ? undefined
+        : createUndoFile(
+            undoPath(o.out),
+            scan.columns.fields.map((f) => f.field),
+            o.force || resumed !== undefined,
+          );
+      const reader = values.open();
+      try {
+        plan = await planPass({
+          o,
+          decide: { scan, resumed, current: lookup(reader), guards },
+          readFrom,
+          plan: undefined,
+          undo,
+        });
+      } finally {
+        reader?.close();
+      }
+    }
+    const refused = plan ? plan.counts.invalid + plan.counts.blocked : (scan.invalid ?? 0);
+    const sending = plan ? plan.counts.change : scan.total - scan.carried - (scan.invalid ?? 0);
+    const willSend = !o.dryRun && !stop.reason && sending > 0 && (refused === 0 || o.skipInvalid);
+    if (willSend && options.confirm) {
+      const host = o.endpoint ? new URL(o.endpoint.origin).host : '';
+      const yes = await options.confirm({
+        host,
+        sending,
+        counts: plan?.counts ?? zeroCounts(),
+        review: plan?.review,
+        problems: plan?.problems ?? scan.problems,
+      });
+      if (!yes) {
+        undo?.abandon();
+        return declined(o, scan.total, warnings, plan, started);
+      }
+    }
+    // The results file first: the output most likely to be refused (it exists, it is a link), so a
+    // refused run leaves no empty log or journal behind.
+    const writer = createResultsWriter({
+      path: o.out,
+      inputColumns: scan.columns.names,
+      excel: o.excel || scan.excelStyle,
+      overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
+      window: o.reorderWindow,
+      resumable: !o.dryRun,
     });
-  } catch (error) {
-    // What was logged before the failure still reaches the file.
+    let journal: Journal | undefined;
+    let ownLog: FileLogger | undefined;
+    try {
+      journal = o.dryRun ? undefined : openJournal(o, scan, resumed, runId);
+      journalOpen = journal !== undefined;
+      ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
+    } catch (error) {
+      writer.abandon();
+      journal?.close(resumed === undefined);
+      throw error;
+    }
+    const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
+    logger.info({
+      event: 'run_start',
+      mode: o.mode,
+      dry_run: o.dryRun,
+      input: o.input,
+      input_sha256: scan.sha256,
+      rows: scan.total,
+      invalid: scan.invalid,
+      resume: o.resume,
+      options: loggableOptions(o),
+    });
+    const write = ownLog?.line ?? linesVia(logger);
+    for (const fields of logged.splice(0)) write(fields);
+    logLine = write;
+    // Written whole and synced before the first update: whatever happens next, every change has its way back.
+    if (undo && willSend) undo.commit();
+    else undo?.abandon();
+    const undone = undo && willSend ? undo : undefined;
+    undo = undefined;
+    let pass: SendPassResult | undefined;
+    const reader = values?.open();
+    try {
+      pass = await sendPass({
+        o,
+        decide: { scan, resumed, current: values ? lookup(reader) : undefined, guards },
+        machinery,
+        stop,
+        writer,
+        journal,
+        readFrom,
+        logLine: write,
+        refused: o.skipInvalid ? 0 : refused,
+        onDryRunRequest: options.onDryRunRequest,
+        onRow: (row, outcome) => {
+          live.done++;
+          if (outcome.status === 'failed') live.failed++;
+          options.onRow?.(row, outcome);
+        },
+      });
+    } catch (error) {
+      // What was logged before the failure still reaches the file.
+      ownLog?.close();
+      throw error;
+    } finally {
+      reader?.close();
+      let complete = false;
+      try {
+        writer.close();
+        complete =
+          pass !== undefined &&
+          pass.reachedEnd &&
+          stop.reason === undefined &&
+          pass.writeFailure === undefined;
+      } finally {
+        // The journal (and the values read before the first update) go only when the results file is
+        // complete; after a crash they are what --resume reads.
+        journal?.close(complete);
+        if (complete) removeQuietly(storePath);
+      }
+    }
+    if (pass.writeFailure !== undefined) {
+      ownLog?.close();
+      throw pass.writeFailure;
+    }
+    const result: BulkResult = {
+      total: scan.total,
+      ...pass.counts,
+      results: o.out,
+      log: o.log,
+      undo: resumed && !undone && existsSync(undoPath(o.out)) ? undoPath(o.out) : undone?.path,
+      exitCode: exitCodeFor(stop.reason, pass.counts, scan.total, o.dryRun),
+      stopped: stop.reason,
+      carried: pass.carried,
+      retries: machinery?.budget.used ?? 0,
+      throttleCuts: machinery?.throttle.cuts() ?? 0,
+      durationMs: Math.round(performance.now() - started),
+      journal: journal && stop.reason !== undefined ? journalPath(o.out) : undefined,
+      warnings,
+      problems: pass.problems,
+      codes: pass.codes,
+      columns: scan.columns.read,
+      readCurrent: values !== undefined,
+      reads: values?.report,
+      review: plan?.review,
+      unrestorable: undone?.unrestorable ?? 0,
+      declined: false,
+    };
+    logger.info({
+      event: 'run_end',
+      ...result,
+      warnings: undefined,
+      problems: undefined,
+      columns: undefined,
+      review: undefined,
+    });
     ownLog?.close();
-    throw error;
+    return result;
   } finally {
+    undo?.abandon();
+    // Values read for a run that never opened its journal can never be resumed from: they go.
+    if (!journalOpen && !resumed) removeQuietly(storePath);
     clearInterval(progress);
     stop.close();
+    machinery?.close();
     if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
-    let complete = false;
-    try {
-      writer.close();
-      complete =
-        pass !== undefined && pass.reachedEnd && stop.reason === undefined && pass.writeFailure === undefined;
-    } finally {
-      // The journal goes only when the results file is complete; after a crash it is what --resume reads.
-      journal?.close(complete);
-    }
   }
-  if (pass.writeFailure !== undefined) {
-    ownLog?.close();
-    throw pass.writeFailure;
-  }
+}
 
-  const result: BulkResult = {
-    total: scan.total,
-    ...pass.counts,
+/** The person said no: nothing was sent or written. */
+function declined(
+  o: ResolvedOptions,
+  total: number,
+  warnings: string[],
+  plan: PlanPass | undefined,
+  started: number,
+): BulkResult {
+  const counts = plan?.counts ?? zeroCounts();
+  return {
+    total,
+    ...counts,
     results: o.out,
     log: o.log,
-    exitCode: exitCodeFor(stop.reason, pass.counts, scan.total, o.dryRun),
-    stopped: stop.reason,
-    carried: pass.carried,
-    retries: pass.retries,
-    throttleCuts: pass.throttleCuts,
+    undo: undefined,
+    exitCode: 1,
+    stopped: undefined,
+    carried: plan?.carried ?? 0,
+    retries: 0,
+    throttleCuts: 0,
     durationMs: Math.round(performance.now() - started),
-    journal: journal && stop.reason !== undefined ? journalPath(o.out) : undefined,
+    journal: undefined,
     warnings,
-    problems: pass.problems,
-    codes: pass.codes,
-    columns: scan.columns.read,
+    problems: plan?.problems ?? [],
+    codes: {},
+    columns: [],
+    readCurrent: plan !== undefined,
+    reads: undefined,
+    review: plan?.review,
+    unrestorable: 0,
+    declined: true,
   };
-  logger.info({ event: 'run_end', ...result, warnings: undefined, problems: undefined, columns: undefined });
-  ownLog?.close();
-  return result;
-}
-
-function exitCodeFor(
-  stopped: StopReason | undefined,
-  counts: Record<RowStatus, number>,
-  total: number,
-  dryRun: boolean,
-): number {
-  if (stopped === 'interrupted' || stopped === 'aborted') return 130;
-  if (stopped === 'auth' || stopped === 'tls') return 2;
-  if (stopped === 'circuit') return 1;
-  const good = dryRun ? counts.dry_run + counts.updated : counts.updated;
-  return good === total ? 0 : 1;
-}
-
-/** What the person should know about how the header was read: aliases, --map, columns left as notes. */
-export function headerNotes(columns: ColumnMap): string[] {
-  const notes: string[] = [];
-  const read = columns.read.filter((r) => r.via !== 'name');
-  if (read.length > 0) {
-    const list = read.map(
-      (r) =>
-        `"${r.header}" as ${r.field}${r.currency ? ` (in ${r.currency}; the number is sent as written)` : ''}`,
-    );
-    notes.push(`read the header ${list.join(', ')}`);
-  }
-  for (const { header, field } of columns.shadowed) {
-    notes.push(
-      `"${header}" was not read as ${field}: the header has the ${field} column itself; "${header}" is carried as a note`,
-    );
-  }
-  return notes;
-}
-
-/** Every file the run writes, as the user names it, for the same-file check. */
-function outputPaths(o: ResolvedOptions): OutputPath[] {
-  const paths: OutputPath[] = [{ name: '--out', path: o.out }];
-  if (o.log !== false) paths.push({ name: '--log', path: o.log });
-  paths.push({ name: 'the lock file', path: lockPath(o.out) });
-  if (!o.dryRun) {
-    paths.push({ name: 'the journal', path: journalPath(o.out) });
-    paths.push({ name: 'the input snapshot', path: snapshotPath(o.out) });
-  }
-  return paths;
-}
-
-/** Options as logged: everything that shapes the run, never the key. */
-function loggableOptions(o: ResolvedOptions): Record<string, unknown> {
-  const { apiKey: _apiKey, endpoint, ...rest } = o;
-  return { ...rest, endpoint: endpoint?.updateOfferUrl };
 }

@@ -3,6 +3,7 @@ import { resolveColumns, type ColumnMap, type HeaderMapping } from '../validate/
 import { createDuplicateIndex } from '../validate/duplicate-ids.js';
 import { parseOfferId, validateRow } from '../validate/validate-row.js';
 import { openSource, type SourceOptions } from './source-rows.js';
+import { createWantedOffers, type WantedOffers } from './wanted-offers.js';
 
 /** What the first pass learns before anything is sent. */
 export interface Scan {
@@ -28,6 +29,8 @@ export interface Scan {
   excelStyle: boolean;
   /** The first invalid rows in file order (at most PROBLEMS_KEPT), for the person to see without the file. */
   problems: RowProblem[];
+  /** The valid rows whose offers' current values a run would read (validating scans only). */
+  wanted: WantedOffers;
 }
 
 /** An invalid row, as the person is told about it. */
@@ -64,6 +67,7 @@ export async function scanPass(
   let invalid = 0;
   let carried = 0;
   const problems: Array<RowProblem & { seq: number }> = [];
+  const wanted = createWantedOffers();
   for await (const rows of source.rows) {
     // A batch is a few hundred rows: checked this often, Ctrl-C stops a scan at once.
     if (stop?.aborted) {
@@ -72,7 +76,7 @@ export async function scanPass(
     }
     for (const row of rows) {
       total++;
-      if (row.prior?.status === 'updated') {
+      if (row.prior?.status === 'updated' || row.prior?.status === 'unchanged') {
         carried++;
         continue;
       }
@@ -87,6 +91,8 @@ export async function scanPass(
       // are ambiguous even while one of them cannot be sent. A valid row's id is already parsed.
       const id = result?.ok ? result.request.offer_id : parseOfferId(row.cells[columns.offerId] ?? '');
       if (id !== undefined) ids.add(id, row.seq, row.row, result?.ok ?? false);
+      // A rerun row with its first attempt's before-values needs no read: they are what it keeps.
+      if (result?.ok && !row.prior?.record.before) wanted.add(id!, row.seq);
     }
   }
   const duplicates = ids.finish();
@@ -113,5 +119,6 @@ export async function scanPass(
     sheet: source.sheet,
     excelStyle: source.excelStyle,
     problems: problems.slice(0, PROBLEMS_KEPT).map(({ row, code, message }) => ({ row, code, message })),
+    wanted: wanted.finish(duplicates.bySeq),
   };
 }

@@ -1,6 +1,6 @@
 import { FileError } from '../errors.js';
 import { restoreCell } from '../record/csv-safe.js';
-import { isResultHeader, parseResultRecord, TRAILING_COLUMNS } from '../record/results-format.js';
+import { OUTCOME_COLUMNS, parseResultRecord, trailingWidth } from '../record/results-format.js';
 import { readTable, type ReadTableOptions, type TableRow } from '../read/read-table.js';
 import type { SourceRow } from '../types.js';
 
@@ -47,16 +47,17 @@ export async function openSource(options: SourceOptions): Promise<Source> {
   if (options.mode === 'apply') {
     return { columns: table.columns, ...format, rows: renamed(applyRows(table.rows), rename) };
   }
-  if (!isResultHeader(table.columns)) {
+  const width = trailingWidth(table.columns);
+  if (width === 0) {
     throw new FileError(
       'E_NOT_RESULTS',
       options.input,
       table.headerLine,
-      `not a cake-bulk results file (expected a header starting with "row" and ending with ${TRAILING_COLUMNS.join(', ')}); use "cake-bulk apply" for a spreadsheet`,
+      `not a cake-bulk results file (expected a header starting with "row" and holding ${OUTCOME_COLUMNS.join(', ')} and the columns after them); use "cake-bulk apply" for a spreadsheet`,
     );
   }
-  const columns = table.columns.slice(1, table.columns.length - TRAILING_COLUMNS.length).map(restoreCell);
-  return { columns, ...format, rows: renamed(rerunRows(table.rows, options.input), rename) };
+  const columns = table.columns.slice(1, table.columns.length - width).map(restoreCell);
+  return { columns, ...format, rows: renamed(rerunRows(table.rows, options.input, width), rename) };
 }
 
 /** The same rows, with a read error that names the snapshot put back in terms of the input. */
@@ -82,12 +83,12 @@ async function* applyRows(batches: TableRows): AsyncGenerator<SourceRow[]> {
   }
 }
 
-async function* rerunRows(batches: TableRows, file: string): AsyncGenerator<SourceRow[]> {
+async function* rerunRows(batches: TableRows, file: string, width: number): AsyncGenerator<SourceRow[]> {
   let seq = 0;
   for await (const items of batches) {
     const rows: SourceRow[] = [];
     for (const item of items) {
-      const parsed = parseResultRecord(item.cells);
+      const parsed = parseResultRecord(item.cells, width);
       if (!parsed) {
         yield rows;
         throw new FileError(

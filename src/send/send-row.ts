@@ -28,6 +28,8 @@ export interface SendRowContext {
 /** How a sent row ended, with what the breaker and the run need to know. */
 export interface SentRow {
   outcome: RowOutcome;
+  /** What the last, successful attempt brought back (a read's page). */
+  payload?: unknown;
   /** Ended on a retryable error: counts toward the circuit breaker. */
   exhausted: boolean;
   /** The run must stop: the key was rejected (auth) or the server's certificate was (tls). */
@@ -41,8 +43,7 @@ const BUDGET_EXHAUSTED = 'the run retry budget is used up';
  * again after a backoff, within the attempts allowed and the run's retry budget, until the run halts.
  */
 export async function sendRow(
-  row: number,
-  offerId: number,
+  subject: Record<string, string | number>,
   attempt: () => Promise<AttemptResult>,
   ctx: SendRowContext,
 ): Promise<SentRow> {
@@ -75,8 +76,7 @@ export async function sendRow(
     );
     ctx.log({
       event: 'attempt',
-      row,
-      offer_id: offerId,
+      ...subject,
       attempt: attempts,
       http_status: 'httpStatus' in result ? result.httpStatus : undefined,
       duration_ms: Math.round(ctx.now() - t0),
@@ -92,8 +92,7 @@ export async function sendRow(
         const delay = retryDelay(attempts, result.retryAfterMs, ctx.backoff, ctx.random);
         ctx.log({
           event: 'retry',
-          row,
-          offer_id: offerId,
+          ...subject,
           attempt: attempts,
           retry_in_ms: delay,
           code: result.code,
@@ -133,7 +132,10 @@ function finish(
   switch (last.kind) {
     case 'success': {
       if (last.mismatches.length === 0) {
-        return ended('updated', '', '', last.httpStatus, attempts, durationMs, last.offer);
+        return {
+          ...ended('updated', '', '', last.httpStatus, attempts, durationMs, last.offer),
+          payload: last.payload,
+        };
       }
       const message = `the server answered Success but ${last.mismatches.join('; ')}`;
       return ended('failed', 'E_ECHO_MISMATCH', message, last.httpStatus, attempts, durationMs, last.offer);

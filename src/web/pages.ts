@@ -62,7 +62,7 @@ export function addPages(app: Hono<AppEnv>, web: WebContext): void {
     const asked = c.req.query('status');
     const status = (PLAN_STATUSES as readonly string[]).includes(asked ?? '') ? asked : undefined;
     const number = Math.max(1, Math.min(1e7, Math.floor(Number(c.req.query('page') ?? 1)) || 1));
-    const statuses = status === 'change' ? ['change', 'dry_run'] : status ? [status] : [];
+    const statuses = status ? [status] : [];
     const rows = await readTablePage(run.files.plan, { statuses, page: number, pageSize: PAGE_SIZE });
     const phase = runPhase(run, web.state.current());
     return c.html(

@@ -1,13 +1,6 @@
 import { extname } from 'node:path';
-import {
-  CakeBulkError,
-  FileError,
-  describeError,
-  planBulk,
-  runBulk,
-  type PlanOptions,
-  type PlanResult,
-} from '../index.js';
+import { CakeBulkError, FileError, describeError, planBulk, type PlanResult } from '../index.js';
+import type { SendSettings } from './run-state.js';
 import type { RunInfo, Workspace } from './runs.js';
 import {
   PLAN_STATUSES,
@@ -22,23 +15,11 @@ export function planPathOf(input: string): string {
   return `${input.slice(0, input.length - extname(input).length)}.plan.csv`;
 }
 
-/** The plan result's parts that came with reading current values; absent from an older library. */
-interface CurrentValuesPlan {
-  plan?: string;
-  readCurrent?: boolean;
-  counts?: Partial<Record<PlanStatus, number>>;
-  review?: {
-    moves?: PlanSummary['moves'];
-    statusChanges?: PlanSummary['statusChanges'];
-    unknownBefore?: number;
-    losses?: number;
-  };
-  warnings?: string[];
-}
-
 export interface PlanRunOptions {
   baseUrl: string;
   apiKey: string;
+  /** How the reads go (concurrency, timeouts, retries), as for sending. */
+  send?: SendSettings;
 }
 
 /**
@@ -51,40 +32,39 @@ export async function planRun(
   options: PlanRunOptions,
 ): Promise<PlanSummary> {
   if (!run.input) throw new Error(`run ${run.id} has no input file`);
-  const out = planPathOf(run.input);
-  const asked = {
+  const result = await planBulk({
     input: run.input,
     mode: run.meta.mode,
     baseUrl: options.baseUrl,
     apiKey: options.apiKey,
-    out,
-    force: true,
+    out: planPathOf(run.input),
     maxChangePct: settings.maxChangePct,
     allowNegativeMargin: settings.allowNegativeMargin,
-  };
-  const result = (await planBulk(asked as PlanOptions)) as PlanResult & CurrentValuesPlan;
-  if (result.plan === undefined) {
-    // A library without plan files: its dry run writes the same rows, with `dry_run` for `change`.
-    await runBulk({ input: run.input, mode: run.meta.mode, dryRun: true, out, log: false, force: true });
+    ...options.send,
+  });
+  if (result.stopped === 'auth' || result.stopped === 'tls') {
+    // The plan file is there, but every row would show `failed`: say what stopped the reads instead.
+    throw new CakeBulkError(
+      result.stopped === 'auth' ? 'E_AUTH' : 'E_TLS',
+      result.stopped === 'auth'
+        ? `CAKE refused the API key while reading current values: check CAKE_API_KEY or --api-key-file, then restart the server`
+        : `CAKE's TLS certificate was refused while reading current values`,
+    );
   }
   return summarize(result);
 }
 
-function summarize(result: PlanResult & CurrentValuesPlan): PlanSummary {
-  const counts = Object.fromEntries(PLAN_STATUSES.map((status) => [status, 0])) as Record<PlanStatus, number>;
-  if (result.counts) {
-    for (const status of PLAN_STATUSES) counts[status] = result.counts[status] ?? 0;
-  } else {
-    counts.change = result.sendable;
-    counts.invalid = result.invalid;
-  }
+function summarize(result: PlanResult): PlanSummary {
+  const counts = Object.fromEntries(
+    PLAN_STATUSES.map((status) => [status, result.counts[status] ?? 0]),
+  ) as Record<PlanStatus, number>;
   return {
     planned: new Date().toISOString(),
     total: result.total,
     counts,
     carried: result.carried,
     sendable: result.sendable,
-    readCurrent: result.readCurrent ?? false,
+    readCurrent: result.readCurrent,
     columns: result.columns,
     fields: result.fields.map(({ header, field }) => ({ header, field })),
     problems: result.problems.slice(0, 20).map(({ row, code, message }) => ({ row, code, message })),
@@ -92,7 +72,7 @@ function summarize(result: PlanResult & CurrentValuesPlan): PlanSummary {
     statusChanges: result.review?.statusChanges,
     unknownBefore: result.review?.unknownBefore ?? 0,
     losses: result.review?.losses ?? 0,
-    warnings: result.warnings ?? [],
+    warnings: result.warnings,
   };
 }
 

@@ -129,10 +129,10 @@ export function createRunState(options: RunStateOptions): RunState {
       allowNegativeMargin: settings.allowNegativeMargin,
       stopSignal: stop.signal,
       abortSignal: abort.signal,
-      confirm: (preview: { sending: number; counts?: Record<string, number> }) => {
+      confirm: (preview) => {
         // Fewer rows only because some offers could not be read now is still what was confirmed, less
         // those rows (they end `failed`, not sent); anything else is not.
-        const unread = preview.counts?.failed ?? 0;
+        const unread = preview.counts.failed;
         if (resume || (preview.sending <= (reviewed ?? 0) && preview.sending + unread >= (reviewed ?? 0))) {
           return true;
         }
@@ -155,7 +155,7 @@ export function createRunState(options: RunStateOptions): RunState {
         state.failures.push(failure);
         emit({ type: 'failure', run: state, failure });
       },
-    } satisfies Omit<BulkOptions, 'dryRun'> & Record<string, unknown>;
+    } satisfies Omit<BulkOptions, 'dryRun'>;
     const done = applyBulk(asked)
       .then((result) => finish(run, declined ? { declined: { ...declined, reviewed } } : { result }))
       .catch((error: unknown) => finish(run, { error }))

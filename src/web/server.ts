@@ -57,7 +57,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const log = (line: string) => options.onLog?.(redact(line));
   const workspace = createWorkspace(resolve(options.dir));
   const security = createSecurity();
-  const cake = { baseUrl: options.baseUrl, apiKey: options.apiKey };
+  const cake = { baseUrl: options.baseUrl, apiKey: options.apiKey, send: options.send ?? {} };
   const web: WebContext = {
     workspace,
     state: createRunState({

@@ -82,22 +82,30 @@ describe('a clean apply of fixtures/valid.csv', () => {
     expect(Object.keys(summary)).toEqual([
       'total',
       'updated',
+      'unchanged',
       'failed',
       'invalid',
+      'blocked',
+      'not_found',
       'skipped',
       'dry_run',
       'results',
       'log',
+      'undo',
     ]);
     expect(summary).toEqual({
       total: 4,
       updated: 4,
+      unchanged: 0,
       failed: 0,
       invalid: 0,
+      blocked: 0,
+      not_found: 0,
       skipped: 0,
       dry_run: 0,
       results: resultsOf(input),
       log: logOf(input),
+      undo: null,
     });
   });
 
@@ -115,12 +123,14 @@ describe('a clean apply of fixtures/valid.csv', () => {
     ]);
   });
 
-  it('writes the documented columns: row, the input columns, then the outcome and the server values', async () => {
+  it('writes the documented columns: row, the input columns, the outcome, the server values, the values before', async () => {
     const header = (await readFile(resultsOf(input), 'utf8')).split('\n')[0];
     expect(header).toBe(
       'row,offer_id,offer_name,offer_status,payout,revenue,expiration_date,' +
         'status,error_code,error,http_status,attempts,duration_ms,' +
-        'result_offer_name,result_offer_status,result_payout,result_revenue,result_expiration_date',
+        'result_offer_name,result_offer_status,result_payout,result_revenue,result_expiration_date,' +
+        'before_offer_name,before_offer_status,before_payout,before_revenue,before_expiration_date,' +
+        'payout_change_pct,revenue_change_pct',
     );
   });
 
@@ -290,7 +300,12 @@ describe.concurrent('structural CSV errors', () => {
 
 describe.concurrent('invalid rows', () => {
   const expected: Array<[string, string, string, RegExp]> = [
-    ['2', '301', 'skipped', /not sent: 9 row\(s\) in the file are invalid; fix them or pass --skip-invalid/],
+    [
+      '2',
+      '301',
+      'skipped',
+      /not sent: 9 row\(s\) in the file are invalid or blocked; fix them or pass --skip-invalid/,
+    ],
     ['3', '1.2345E+04', 'invalid', /offer_id "1\.2345E\+04": is in scientific notation/],
     ['4', '302', 'invalid', /payout "\$20": remove the currency symbol/],
     ['5', '303', 'invalid', /payout "1,234\.50": remove the thousands separators/],

@@ -112,12 +112,16 @@ describe.concurrent('apply --dry-run', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       total: 4,
       updated: 0,
+      unchanged: 0,
       failed: 0,
       invalid: 0,
+      blocked: 0,
+      not_found: 0,
       skipped: 0,
       dry_run: 4,
       results: dryResultsOf(input),
       log: input.replace(/\.csv$/, '.dry-run.log.jsonl'),
+      undo: null,
     });
   });
 

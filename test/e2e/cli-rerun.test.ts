@@ -59,12 +59,16 @@ describe.concurrent('rerun', () => {
     expect(JSON.parse(rerun.stdout)).toEqual({
       total: 4,
       updated: 3,
+      unchanged: 0,
       failed: 1,
       invalid: 0,
+      blocked: 0,
+      not_found: 0,
       skipped: 0,
       dry_run: 0,
       results: out,
       log: join(dir, 'offers.rerun-1.log.jsonl'),
+      undo: null,
     });
     const rows = await readResults(out);
     expect(rows.map((r) => [r.row, r.offer_id, r.payout, r.notes, r.status])).toEqual([

@@ -386,9 +386,14 @@ describe('the corpus refuses bad input: exit 2, one line naming file and line, n
   it.concurrent.each(cases)('%s %j', async (name, flags, message) => {
     const input = await copy(name);
     const sheet = flags[0] === '--sheet' ? flags[1] : undefined;
-    const error = await runBulk({ input, baseUrl: sandbox.url, apiKey: API_KEY, log: false, sheet }).catch(
-      (e: unknown) => e,
-    );
+    const error = await runBulk({
+      input,
+      baseUrl: sandbox.url,
+      apiKey: API_KEY,
+      log: false,
+      readCurrent: false,
+      sheet,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileError);
     expect(error).toMatchObject({ message: `${input}${message}`, exitCode: 2 });
     if (VIA_CLI.has(name) || flags.length > 0) {

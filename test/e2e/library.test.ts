@@ -52,11 +52,13 @@ async function input(text: string): Promise<{ dir: string; path: string }> {
   return { dir, path: await writeCsv(dir, 'offers.csv', text) };
 }
 
+/** Sending without reading current values first: most servers here serve update_offer alone. */
 const base = (url: string, path: string, extra: Partial<BulkOptions> = {}): BulkOptions => ({
   input: path,
   baseUrl: url,
   apiKey: API_KEY,
   log: false,
+  readCurrent: false,
   ...extra,
 });
 

@@ -73,9 +73,13 @@ describe('a stderr closed at once (a closed terminal)', () => {
       .split('\n')
       .map((line, i) => `${line},${i === 0 ? 'notes' : 'n'}`);
     const input = await writeCsv(dir, 'warns.csv', `${lines.join('\n')}\n`);
-    const run = await runWithClosed('stderr', ['apply', input, '--base-url', sandbox.url, '--json'], {
-      CAKE_API_KEY: API_KEY,
-    });
+    const run = await runWithClosed(
+      'stderr',
+      ['apply', input, '--base-url', sandbox.url, '--json', '--no-read-current'],
+      {
+        CAKE_API_KEY: API_KEY,
+      },
+    );
 
     expect(run.signal).toBeNull();
     expect(run.code).toBe(0);
@@ -95,9 +99,13 @@ describe('stdout and stderr both closed at once', () => {
     ctx.onTestFinished(() => sandbox.close());
     const dir = await tempDir();
     const input = await writeCsv(dir, 'offers.csv', payoutCsv(rows));
-    const run = await runWithClosed('both', ['apply', input, '--base-url', sandbox.url, '--json'], {
-      CAKE_API_KEY: API_KEY,
-    });
+    const run = await runWithClosed(
+      'both',
+      ['apply', input, '--base-url', sandbox.url, '--json', '--no-read-current'],
+      {
+        CAKE_API_KEY: API_KEY,
+      },
+    );
 
     expect(run.signal).toBeNull();
     expect(run.code).toBe(0);

@@ -111,6 +111,7 @@ async function applyChecked(bytes: Buffer, ext: string): Promise<'refused' | 're
     apiKey: API_KEY,
     out: join(dir, `input-${n}.results.csv`),
     log: false,
+    readCurrent: false,
     maxAttempts: 1,
     timeoutMs: 5_000,
     skipInvalid: true,

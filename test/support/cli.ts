@@ -20,13 +20,28 @@ export interface CliRun {
   stderr: string;
 }
 
+export interface RunCliOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  onSpawn?: (pid: number) => void;
+  /**
+   * Let `apply` and `rerun` read current values first, as they do by default. Off unless asked: most
+   * end-to-end tests are about sending, against servers that do not serve List Offers, or with payouts
+   * that the sandbox's seeded catalog would have the guardrails refuse; they run with --no-read-current.
+   * @default false
+   */
+  readCurrent?: boolean;
+}
+
 /** Runs the built CLI as a user would, with a clean environment plus `env`. */
-export function runCli(
-  args: string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; onSpawn?: (pid: number) => void } = {},
-): Promise<CliRun> {
+export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const sends = (args[0] === 'apply' || args[0] === 'rerun') && !args.includes('--help');
+  const argv =
+    sends && !options.readCurrent && !args.includes('--no-read-current')
+      ? [...args, '--no-read-current']
+      : args;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...argv], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

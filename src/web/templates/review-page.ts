@@ -18,9 +18,6 @@ export interface ReviewPageOptions {
   error?: string | undefined;
 }
 
-/** A plan's word for a row; an older library's dry run says `dry_run` for a row that would be sent. */
-const shownStatus = (status: string) => (status === 'dry_run' ? 'change' : status);
-
 /** Review: the counts as filters, one page of the plan's rows, the money summary, guardrails, Apply. */
 export function reviewPage(o: ReviewPageOptions): Html {
   const { run, plan } = o;
@@ -120,7 +117,7 @@ function rowsTable(o: ReviewPageOptions): Html {
     </thead>
     <tbody>
       ${page.rows.map((r) => {
-        const status = shownStatus(r.status ?? '');
+        const status = r.status ?? '';
         const problem = status === 'invalid' || status === 'blocked' || status === 'not_found';
         const name = r.before_offer_name || (nameHeader ? r[nameHeader] : '') || '';
         return html`<tr class="status-${status}${problem ? ' problem' : ''}">

@@ -1,0 +1,92 @@
+import { existsSync, writeSync } from 'node:fs';
+import { OutputError } from '../errors.js';
+import type { BeforeValues, UpdateField } from '../types.js';
+import { UPDATE_FIELDS } from '../types.js';
+import { csvLine } from './csv-line.js';
+import { protectCell } from './csv-safe.js';
+import { cannotWrite, replaceOutputFile } from './output-file.js';
+
+/** The undo file beside the results: `payouts.results.csv` -> `payouts.undo.csv`. */
+export function undoPath(resultsPath: string): string {
+  return resultsPath.endsWith('.results.csv')
+    ? `${resultsPath.slice(0, -'.results.csv'.length)}.undo.csv`
+    : `${resultsPath}.undo.csv`;
+}
+
+/** Statuses update_offer takes: a before-status List Offers names otherwise (`paused`) cannot be set back. */
+const SETTABLE_STATUSES = new Set(['active', 'inactive', 'pending']);
+
+export interface UndoFile {
+  path: string;
+  /** Adds the row of an offer about to change; false when none of its fields can be restored. */
+  add(offerId: number, before: BeforeValues, fields: readonly UpdateField[]): boolean;
+  /** Fields left empty because their value before is unknown, or not one update_offer can set. */
+  readonly unrestorable: number;
+  /** Syncs the file and puts it in place: done before the first update is sent. */
+  commit(): void;
+  abandon(): void;
+}
+
+/**
+ * The restore file: a cake-bulk input with `offer_id` and, for each field a row changes, the value it had
+ * before, so `cake-bulk apply payouts.undo.csv` puts them back (and its own undo file undoes the undo).
+ * Written beside its target and renamed into place once complete and synced.
+ */
+export function createUndoFile(path: string, fields: readonly UpdateField[], overwrite: boolean): UndoFile {
+  if (!overwrite && existsSync(path)) {
+    throw new OutputError(
+      'E_OUTPUT_EXISTS',
+      `${path} already exists (the undo file of an earlier run); move it away, pass --out to write elsewhere, or --force to replace it`,
+    );
+  }
+  const columns = UPDATE_FIELDS.filter((field) => fields.includes(field));
+  const file = replaceOutputFile(path);
+  const lines: string[] = [csvLine(['offer_id', ...columns], '\n')];
+  let buffered = 0;
+  let unrestorable = 0;
+  const flush = () => {
+    const text = Buffer.from(lines.join(''));
+    lines.length = 0;
+    buffered = 0;
+    try {
+      for (let done = 0; done < text.length;) done += writeSync(file.fd, text, done, text.length - done);
+    } catch (error) {
+      file.abandon();
+      throw cannotWrite(path, error);
+    }
+  };
+  return {
+    path,
+    add(offerId, before, changed) {
+      let restorable = 0;
+      const cells = columns.map((field) => {
+        if (!changed.includes(field)) return '';
+        const value = before.fields[field];
+        const usable =
+          value !== undefined &&
+          value !== 'unknown' &&
+          (field !== 'offer_status' || SETTABLE_STATUSES.has(value.toLowerCase()));
+        if (!usable) {
+          unrestorable++;
+          return '';
+        }
+        restorable++;
+        return protectCell(field === 'offer_status' ? value.toLowerCase() : value);
+      });
+      if (restorable === 0) return false;
+      lines.push(csvLine([String(offerId), ...cells], '\n'));
+      if (++buffered >= 512) flush();
+      return true;
+    },
+    get unrestorable() {
+      return unrestorable;
+    },
+    commit() {
+      flush();
+      file.commit();
+    },
+    abandon() {
+      file.abandon();
+    },
+  };
+}
