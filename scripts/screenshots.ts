@@ -45,7 +45,9 @@ try {
   await shot('review', false);
   await page.getByRole('heading', { name: 'Money summary' }).scrollIntoViewIfNeeded();
   await shot('review-summary', false);
-  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+  await page.evaluate(() =>
+    (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0),
+  );
   const apply = page.getByRole('button', { name: /^Apply \d+ change/ });
   await apply.click();
   await page.getByRole('dialog').waitFor();
