@@ -142,7 +142,9 @@ export function createRunState(options: RunStateOptions): RunState {
       onRow: (row, outcome) => {
         state.counts[outcome.status] = (state.counts[outcome.status] ?? 0) + 1;
         const carried = row.prior?.status === 'updated';
-        if (!carried && (outcome.status === 'updated' || outcome.status === 'failed')) state.sent++;
+        // Sent: updated, or failed after at least one attempt (a row whose offer could not be read failed unsent).
+        const sent = outcome.status === 'updated' || (outcome.status === 'failed' && outcome.attempts > 0);
+        if (!carried && sent) state.sent++;
         if (outcome.status !== 'failed') return;
         state.failed++;
         if (state.failures.length >= FAILURES_KEPT) return;
