@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { resolveEndpoint } from '../cake/endpoint.js';
 import { describeError } from '../errors.js';
 import { createRedactor } from '../redact.js';
+import { resolveOptions } from '../run/options.js';
 import { addActions } from './actions.js';
 import type { AppEnv, WebContext } from './context.js';
 import { addFiles } from './files.js';
@@ -52,6 +53,13 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
  * library functions the command line uses, on the same files.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  // The key, URL and send settings checked as a run would check them, before anything listens.
+  resolveOptions({
+    input: join(options.dir, 'runs', 'input.csv'),
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
+    ...options.send,
+  });
   const endpoint = resolveEndpoint(options.baseUrl);
   const redact = createRedactor(options.apiKey);
   const log = (line: string) => options.onLog?.(redact(line));
