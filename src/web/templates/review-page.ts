@@ -64,7 +64,7 @@ export function reviewPage(o: ReviewPageOptions): Html {
                 Apply ${plural(sendable, 'change')}
               </button>
               ${confirmDialog(o)}`
-          : html`<p>This run has sent already: see <a href="/runs/${run.id}">its results</a>.</p>`
+          : html`<p>This run is sending or has sent: see <a href="/runs/${run.id}">its page</a>.</p>`
       }
     </section> `;
 }
