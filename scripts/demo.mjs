@@ -1,9 +1,10 @@
-// The README quick start: the whole workflow (dry-run, apply, fix, rerun) against the bundled CAKE
-// sandbox, on a copy of samples/payouts.csv. No CAKE account needed.
+// The README quick start: the whole workflow (plan, apply, fix, rerun, and what undoing it would do)
+// against the bundled CAKE sandbox, on a copy of samples/payouts.csv, with samples/catalog.csv as the
+// offers' current values. No CAKE account needed.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startSandbox } from '../dist/sandbox/index.js';
+import { loadCatalogCsv, startSandbox } from '../dist/sandbox/index.js';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, '.tmp', 'demo');
@@ -18,6 +19,7 @@ const sandbox = await startSandbox({
   latencyMs: 20,
   seed: 42,
   faults: { http503: 0.05, reset: 0.02 },
+  catalog: await loadCatalogCsv(join(root, 'samples', 'catalog.csv')),
 });
 const env = { ...process.env, CAKE_API_KEY: 'sandbox-key', CAKE_BASE_URL: sandbox.url };
 
@@ -39,31 +41,43 @@ function runCli(args) {
 async function step(title, args) {
   process.stdout.write(`\n$ cake-bulk ${args.join(' ')}    # ${title}\n`);
   const run = await runCli(args);
-  process.stdout.write(run.stdout.split('\n').slice(0, 6).join('\n'));
-  if (run.stdout.split('\n').length > 7) process.stdout.write('\n...\n');
+  process.stdout.write(run.stdout);
   process.stdout.write(run.stderr);
   process.stdout.write(`(exit ${run.status})\n`);
   return run.status;
 }
 
-await step('1. check every row, send nothing', ['apply', 'payouts.csv', '--dry-run']);
-await step('2. send the valid rows; the two invalid ones are recorded', [
+await step('1. check every row against the offers as they are; send nothing', ['plan', 'payouts.csv']);
+await step('2. send the rows that change; invalid and blocked ones are recorded, unchanged ones skipped', [
   'apply',
   'payouts.csv',
   '--skip-invalid',
+  '--yes',
 ]);
 
-// 3. The user fixes the two invalid cells in the results file, as they would in Excel.
+// 3. The user fixes the cells in the results file, as they would in Excel: two typos and a payout of
+// 7.00 that the guardrail stopped (the offer pays 70.00: the sheet lost a zero).
 const results = join(work, 'payouts.results.csv');
 const fixed = readFileSync(results, 'utf8')
   .replace('$18.50', '18.50')
-  .replace('2027-02-30 23:59:59', '2027-02-28 23:59:59');
+  .replace('2027-02-30 23:59:59', '2027-02-28 23:59:59')
+  .replace(/^(\d+,10449,[^,]*,[^,]*,)7\.00,/m, '$170.00,');
 writeFileSync(results, fixed);
-process.stdout.write('\n# 3. fixed $18.50 -> 18.50 and 2027-02-30 -> 2027-02-28 in payouts.results.csv\n');
+process.stdout.write(
+  '\n# 3. fixed $18.50 -> 18.50, 2027-02-30 -> 2027-02-28 and 7.00 -> 70.00 in payouts.results.csv\n',
+);
 
-const code = await step('4. send only what did not succeed', ['rerun', 'payouts.results.csv']);
+const code = await step('4. send only what did not succeed', ['rerun', 'payouts.results.csv', '--yes']);
+await step('5. what undoing the first apply would change (apply it to undo)', [
+  'plan',
+  'payouts.undo.csv',
+  '--max-change',
+  'off',
+  '--allow-negative-margin',
+  '--allow-expired',
+]);
 await sandbox.close();
 process.stdout.write(
-  `\nsandbox saw ${sandbox.stats.requests} requests, applied ${sandbox.stats.applied}; files are in ${work}\n`,
+  `\nsandbox saw ${sandbox.stats.reads} reads and ${sandbox.stats.updates} updates, applied ${sandbox.stats.applied}; files are in ${work}\n`,
 );
 process.exitCode = code === 0 ? 0 : 1;

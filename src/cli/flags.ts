@@ -31,6 +31,7 @@ export interface RunFlags {
   /** A number, or 'off'. */
   maxChange?: string;
   allowNegativeMargin?: boolean;
+  allowExpired?: boolean;
   readPageSize?: number;
   /** Send without asking, even on a terminal. */
   yes?: boolean;

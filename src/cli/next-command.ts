@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../run/resolve-options.js';
 import type { RunFlags } from './flags.js';
 
 /** A word for a POSIX shell: as it is when safe, else single-quoted. */
@@ -5,8 +6,6 @@ export function shellQuote(word: string): string {
   return /^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Defaults a printed command need not repeat. */
-const DEFAULTS = { concurrency: 4, maxAttempts: 5, timeout: 30000, breaker: 10 } as const;
 
 /**
  * The flags a follow-up command needs to go on the way this run went: where to send (the base URL as it
@@ -35,14 +34,15 @@ export function carriedFlags(
     add('--concurrency', flags.concurrency);
   if (flags.maxAttempts !== undefined && flags.maxAttempts !== DEFAULTS.maxAttempts)
     add('--max-attempts', flags.maxAttempts);
-  if (flags.timeout !== undefined && flags.timeout !== DEFAULTS.timeout) add('--timeout', flags.timeout);
+  if (flags.timeout !== undefined && flags.timeout !== DEFAULTS.timeoutMs) add('--timeout', flags.timeout);
   if (flags.retryBudget !== undefined) add('--retry-budget', flags.retryBudget);
-  if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breaker) add('--breaker', flags.breaker);
+  if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breakerThreshold) add('--breaker', flags.breaker);
   if (flags.skipInvalid) add('--skip-invalid');
   if (flags.excel) add('--excel');
   if (flags.readCurrent === false) add('--no-read-current');
-  if (flags.maxChange !== undefined && flags.maxChange !== '50') add('--max-change', flags.maxChange);
+  if (flags.maxChange !== undefined && flags.maxChange !== String(DEFAULTS.maxChangePct)) add('--max-change', flags.maxChange);
   if (flags.allowNegativeMargin) add('--allow-negative-margin');
+  if (flags.allowExpired) add('--allow-expired');
   if (flags.readPageSize !== undefined && flags.readPageSize !== 500)
     add('--read-page-size', flags.readPageSize);
   return words;
@@ -75,4 +75,36 @@ export function sendCommand(
   baseUrl: string | undefined,
 ): string {
   return ['cake-bulk', mode, input, ...carriedFlags(flags, baseUrl, mode)].map(shellQuote).join(' ');
+}
+
+/**
+ * Applying a run's undo file: the earlier state exactly, so without the guardrails (undoing a 90% cut is
+ * itself a 90% move, and an offer may have been active past its expiry before).
+ */
+export function undoCommand(undo: string, flags: RunFlags, baseUrl: string | undefined): string {
+  const carried = carriedFlags(
+    {
+      ...flags,
+      map: [],
+      sheet: undefined,
+      delimiter: undefined,
+      maxChange: undefined,
+      allowNegativeMargin: false,
+      allowExpired: false,
+    },
+    baseUrl,
+    'apply',
+  );
+  return [
+    'cake-bulk',
+    'apply',
+    undo,
+    ...carried,
+    '--max-change',
+    'off',
+    '--allow-negative-margin',
+    '--allow-expired',
+  ]
+    .map(shellQuote)
+    .join(' ');
 }

@@ -26,6 +26,7 @@ export async function planCommand(input: string, flags: RunFlags): Promise<numbe
       excel: flags.excel,
       maxChangePct: maxChange(flags.maxChange),
       allowNegativeMargin: flags.allowNegativeMargin,
+      allowExpired: flags.allowExpired,
       readPageSize: flags.readPageSize,
       stopSignal: signals.stop,
       abortSignal: signals.abort,

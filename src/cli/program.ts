@@ -91,6 +91,7 @@ function addPlanOptions(command: Command): Command {
       '50',
     )
     .option('--allow-negative-margin', 'allow changes that leave an offer paying out more than it earns')
+    .option('--allow-expired', 'allow making an offer active whose expiration date is in the past')
     .option(
       '--read-page-size <n>',
       'offers asked for in one List Offers page',
@@ -199,7 +200,10 @@ export function buildProgram(done: (exitCode: number) => void): Command {
     ['--seed <n>', 'seed for the fault stream'],
     ['--retry-after <s>', 'Retry-After of 429 answers [1]'],
     ['--max-rps <n>', 'accept at most this many requests per second; 429 beyond'],
-    ['--max-offer-id <n>', 'offers 1..n exist [10000000]'],
+    ['--offers <n>', 'offers 1..n exist, each seeded [10000000]'],
+    ['--catalog-seed <n>', 'seed of the catalog: names, payouts, statuses [1]'],
+    ['--max-row-limit <n>', 'List Offers answers at most this many rows a page [500]'],
+    ['--max-offer-id <n>', 'the same as --offers (kept for scripts)'],
     ['--fail-503 <share>', 'share of requests answered 503 (0..1)'],
     ['--fail-429 <share>', 'share answered 429 with Retry-After'],
     ['--reset <share>', 'share whose connection is reset before applying'],
@@ -211,6 +215,10 @@ export function buildProgram(done: (exitCode: number) => void): Command {
     const name = flag.split(' ')[0]!;
     sandbox.addOption(new Option(flag, help).argParser(name === '--port' ? port : number(name)));
   }
+  sandbox.option(
+    '--catalog <path>',
+    'CSV of exact offers (offer_id, offer_name, offer_status, payout, revenue, expiration_date)',
+  );
   sandbox.action(async (flags: SandboxFlags) => {
     done(await runSandbox(flags));
   });

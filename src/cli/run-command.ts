@@ -7,7 +7,7 @@ import { painter } from './color.js';
 import { askYesNo } from './ask.js';
 import { maxChange, parseMaps, type RunFlags } from './flags.js';
 import { question, reviewText } from './review.js';
-import { rerunCommand, resumeCommand, sendCommand } from './next-command.js';
+import { rerunCommand, resumeCommand, sendCommand, undoCommand } from './next-command.js';
 import { createProgress } from './progress.js';
 import { listenForStop } from './signals.js';
 import { stderr, stdout } from './stdio.js';
@@ -67,6 +67,7 @@ export async function runCommand(mode: 'apply' | 'rerun', input: string, flags: 
       readCurrent: flags.readCurrent,
       maxChangePct: maxChange(flags.maxChange),
       allowNegativeMargin: flags.allowNegativeMargin,
+      allowExpired: flags.allowExpired,
       readPageSize: flags.readPageSize,
       // A person at a terminal sees the review and says yes; scripts (no terminal) and --yes are not asked.
       confirm:
@@ -99,7 +100,8 @@ export async function runCommand(mode: 'apply' | 'rerun', input: string, flags: 
       const resume = resumeCommand(mode, input, result.results, flags.log, flags, baseUrl);
       const rerun = rerunCommand(result.results, flags, baseUrl);
       const send = sendCommand(mode, input, flags, baseUrl);
-      stderr.write(`${humanSummary(result, { dryRun, resume, rerun, send, paint })}\n`);
+      const undo = result.undo ? undoCommand(result.undo, flags, baseUrl) : undefined;
+      stderr.write(`${humanSummary(result, { dryRun, resume, rerun, send, undo, paint })}\n`);
     }
     return result.exitCode;
   } catch (error) {

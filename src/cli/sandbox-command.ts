@@ -1,9 +1,9 @@
 import { UsageError } from '../errors.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { loadCatalogCsv, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { untilStopped } from './signals.js';
 import { stderr, stdout } from './stdio.js';
 
-export type SandboxFlags = Record<string, number | undefined>;
+export type SandboxFlags = Record<string, number | undefined> & { catalog?: string };
 
 /** `cake-bulk sandbox`: the simulator on 127.0.0.1 until Ctrl-C. */
 export async function runSandbox(flags: SandboxFlags): Promise<number> {
@@ -17,7 +17,10 @@ export async function runSandbox(flags: SandboxFlags): Promise<number> {
       seed: flags.seed,
       retryAfterSeconds: flags.retryAfter,
       maxRps: flags.maxRps,
-      maxOfferId: flags.maxOfferId,
+      offers: flags.offers ?? flags.maxOfferId,
+      catalogSeed: flags.catalogSeed,
+      maxRowLimit: flags.maxRowLimit,
+      catalog: flags.catalog ? await loadCatalogCsv(flags.catalog) : undefined,
       faults: {
         http503: flags.fail503 ?? 0,
         http429: flags.fail429 ?? 0,

@@ -42,6 +42,8 @@ export interface SummaryContext {
   rerun: string;
   /** A dry run that found nothing wrong: the same command without --dry-run. */
   send: string;
+  /** Apply the undo file: the earlier state exactly. */
+  undo: string | undefined;
   paint: (color: Color, text: string) => string;
 }
 
@@ -88,9 +90,10 @@ export function humanSummary(result: BulkResult, ctx: SummaryContext): string {
   if (result.undo) {
     const gaps =
       result.unrestorable > 0
-        ? ` (${result.unrestorable} field(s) it cannot restore: their value before is unknown)`
+        ? ` (${result.unrestorable} field(s) it cannot restore: their value before is unknown, or a status update_offer cannot set)`
         : '';
-    lines.push(`  undo:    ${result.undo}${gaps}; put the changes back with: cake-bulk apply ${result.undo}`);
+    lines.push(`  undo:    ${result.undo}${gaps}`);
+    if (ctx.undo) lines.push(`           put the changes back with: ${ctx.undo}`);
   }
   if (!result.readCurrent && !ctx.dryRun && result.total > 0) {
     lines.push(

@@ -7,6 +7,8 @@ export interface Guards {
   maxChangePct: number | undefined;
   /** Let an offer pay out more than it earns. */
   allowNegativeMargin: boolean;
+  /** Let a row make an offer active whose expiration date is in the past. */
+  allowExpired: boolean;
   /** Now, as CAKE's `YYYY-MM-DD HH:MM:SS` wall clock: an expiration before it is in the past. */
   now: string;
 }
@@ -57,10 +59,11 @@ export function checkGuards(request: UpdateRequest, current: CurrentOffer, guard
     });
   }
   const expires = request.expiration_date ?? current.expiration_date;
-  if (request.offer_status === 'active' && expires !== undefined && normalizeDateTime(expires) < guards.now) {
+  const expired = expires !== undefined && normalizeDateTime(expires) < guards.now;
+  if (request.offer_status === 'active' && expired && !guards.allowExpired) {
     refusals.push({
       code: 'E_GUARD_EXPIRED',
-      message: `the row makes the offer active, but it expired on ${expires}; set a later expiration_date in the same row`,
+      message: `the row makes the offer active, but it expired on ${expires}; set a later expiration_date in the same row, or pass --allow-expired`,
     });
   }
   if (refusals.length > 0) {

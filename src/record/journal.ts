@@ -116,7 +116,7 @@ export function createJournal(
 
   return {
     append(seq, row, request, outcome) {
-      const { status, errorCode, error, httpStatus, attempts, durationMs, offer } = outcome;
+      const { status, errorCode, error, httpStatus, attempts, durationMs, offer, before } = outcome;
       const json = JSON.stringify({
         seq,
         row,
@@ -128,6 +128,7 @@ export function createJournal(
         attempts,
         ms: durationMs,
         offer,
+        before,
       });
       file.write(signed(runId, json));
     },
@@ -200,6 +201,7 @@ export function readJournal(path: string): JournalContents | undefined {
         attempts: entry.attempts,
         durationMs: entry.ms,
         offer: entry.offer,
+        before: entry.before,
       },
     });
   });
@@ -224,6 +226,7 @@ interface JournalLine {
   attempts: number;
   ms: number;
   offer?: RowOutcome['offer'];
+  before?: RowOutcome['before'];
 }
 
 function safeParse(line: string): unknown {

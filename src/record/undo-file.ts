@@ -16,6 +16,17 @@ export function undoPath(resultsPath: string): string {
 /** Statuses update_offer takes: a before-status List Offers names otherwise (`paused`) cannot be set back. */
 const SETTABLE_STATUSES = new Set(['active', 'inactive', 'pending']);
 
+/**
+ * The value a field can be put back to: its value before, or undefined when that is unknown or is a status
+ * update_offer cannot set.
+ */
+export function restorableValue(field: UpdateField, before: BeforeValues): string | undefined {
+  const value = before.fields[field];
+  if (value === undefined || value === 'unknown') return undefined;
+  if (field !== 'offer_status') return value;
+  return SETTABLE_STATUSES.has(value.toLowerCase()) ? value.toLowerCase() : undefined;
+}
+
 export interface UndoFile {
   path: string;
   /** Adds the row of an offer about to change; false when none of its fields can be restored. */
@@ -61,17 +72,13 @@ export function createUndoFile(path: string, fields: readonly UpdateField[], ove
       let restorable = 0;
       const cells = columns.map((field) => {
         if (!changed.includes(field)) return '';
-        const value = before.fields[field];
-        const usable =
-          value !== undefined &&
-          value !== 'unknown' &&
-          (field !== 'offer_status' || SETTABLE_STATUSES.has(value.toLowerCase()));
-        if (!usable) {
+        const value = restorableValue(field, before);
+        if (value === undefined) {
           unrestorable++;
           return '';
         }
         restorable++;
-        return protectCell(field === 'offer_status' ? value.toLowerCase() : value);
+        return protectCell(value);
       });
       if (restorable === 0) return false;
       lines.push(csvLine([String(offerId), ...cells], '\n'));

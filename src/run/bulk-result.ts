@@ -1,6 +1,8 @@
-import type { RowStatus } from '../types.js';
+import { zeroCounts, type RowStatus } from '../types.js';
 import type { ReadHeader } from '../validate/columns.js';
+import type { PlanPass } from './plan-pass.js';
 import type { ReadReport } from './read-current.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import type { Review } from './review.js';
 import type { RowProblem } from './scan-pass.js';
 import type { StopReason } from './stop-policy.js';
@@ -55,4 +57,37 @@ export function exitCodeFor(
     ? counts.dry_run + counts.updated + counts.unchanged
     : counts.updated + counts.unchanged;
   return good === total ? 0 : 1;
+}
+
+/** The person said no: nothing was sent or written. */
+export function declinedResult(
+  o: ResolvedOptions,
+  total: number,
+  warnings: string[],
+  plan: PlanPass | undefined,
+  started: number,
+): BulkResult {
+  return {
+    total,
+    ...(plan?.counts ?? zeroCounts()),
+    results: o.out,
+    log: o.log,
+    undo: undefined,
+    exitCode: 1,
+    stopped: undefined,
+    carried: plan?.carried ?? 0,
+    retries: 0,
+    throttleCuts: 0,
+    durationMs: Math.round(performance.now() - started),
+    journal: undefined,
+    warnings,
+    problems: plan?.problems ?? [],
+    codes: {},
+    columns: [],
+    readCurrent: plan !== undefined,
+    reads: undefined,
+    review: plan?.review,
+    unrestorable: 0,
+    declined: true,
+  };
 }

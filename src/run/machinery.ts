@@ -10,7 +10,7 @@ import { createRetryBudget, type RetryBudget } from '../send/retry-budget.js';
 import type { SendRowContext } from '../send/send-row.js';
 import { createThrottle, type Throttle } from '../send/throttle.js';
 import { createAfterWrites, type AfterWrites } from './after-writes.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import type { StopPolicy } from './stop-policy.js';
 
 /**

@@ -12,7 +12,8 @@ import { createAgent } from '../send/agent.js';
 import type { RowStatus } from '../types.js';
 import type { ReadHeader } from '../validate/columns.js';
 import { createMachinery } from './machinery.js';
-import { resolveOptions, type BulkOptions } from './options.js';
+import type { BulkOptions } from './options.js';
+import { resolveOptions } from './resolve-options.js';
 import { checkOutputPaths } from './output-guard.js';
 import { planPass } from './plan-pass.js';
 import { currentValues, lookup, scanInput } from './prepare.js';
@@ -46,7 +47,7 @@ export interface PlanResult {
   readCurrent: boolean;
   reads: ReadReport | undefined;
   review: Review | undefined;
-  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean };
+  guards: { maxChangePct: number | undefined; allowNegativeMargin: boolean; allowExpired: boolean };
   /** The input's header, as given. */
   columns: string[];
   /** Every header read as a column, and how (by name, alias or --map). */

@@ -1,8 +1,8 @@
 import type { ResultsWriter } from '../record/results-writer.js';
-import type { UndoFile } from '../record/undo-file.js';
-import { zeroCounts, type RowStatus } from '../types.js';
+import { restorableValue, type UndoFile } from '../record/undo-file.js';
+import { zeroCounts, type RowStatus, type UpdateField } from '../types.js';
 import { decideRow, ended, type DecideContext } from './decide-row.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import { createReview, type Review } from './review.js';
 import { PROBLEMS_KEPT, type RowProblem } from './scan-pass.js';
 import { openSource } from './source-rows.js';
@@ -17,6 +17,8 @@ export interface PlanPass {
   review: Review;
   /** Changing rows left out of the undo file: none of their fields can be restored. */
   notInUndo: number;
+  /** Fields of changing rows an undo cannot put back (unknown before, or a status update_offer cannot set). */
+  unrestorable: number;
 }
 
 export interface PlanPassContext {
@@ -40,12 +42,20 @@ export async function planPass(ctx: PlanPassContext): Promise<PlanPass> {
   const review = createReview();
   let carried = 0;
   let notInUndo = 0;
+  let unrestorable = 0;
   const source = await openSource({ ...ctx.o, readFrom: ctx.readFrom });
   for await (const rows of source.rows) {
     for (const row of rows) {
       const decision = decideRow(row, ctx.decide);
       if (decision.kind === 'carried') {
         carried++;
+        // What an earlier attempt of this run changed is in the undo file too.
+        const before = decision.outcome.before;
+        if (before && decision.outcome.status === 'updated') {
+          for (const field of Object.keys(before.fields) as UpdateField[]) {
+            if (restorableValue(field, before) === undefined) unrestorable++;
+          }
+        }
         ctx.plan?.add(row, decision.outcome);
         continue;
       }
@@ -63,11 +73,15 @@ export async function planPass(ctx: PlanPassContext): Promise<PlanPass> {
       counts.change++;
       ctx.plan?.add(row, { ...ended('change'), before: decision.before });
       review.add(row.row, decision.request.offer_id, decision.changes, decision.atLoss);
+      if (decision.before) {
+        for (const change of decision.changes)
+          if (restorableValue(change.field, decision.before) === undefined) unrestorable++;
+      }
       if (ctx.undo && decision.before) {
         const fields = decision.changes.map((change) => change.field);
         if (!ctx.undo.add(decision.request.offer_id, decision.before, fields)) notInUndo++;
       }
     }
   }
-  return { counts, carried, problems, review: review.finish(), notInUndo };
+  return { counts, carried, problems, review: review.finish(), notInUndo, unrestorable };
 }

@@ -6,7 +6,7 @@ import {
   type CurrentReader,
 } from '../record/current-values.js';
 import type { Machinery } from './machinery.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import { readCurrentValues, type ReadReport } from './read-current.js';
 import { ScanStopped, scanPass, type Scan } from './scan-pass.js';
 

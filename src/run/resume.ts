@@ -9,7 +9,7 @@ import {
   type JournalEntry,
   type RunIdentity,
 } from '../record/journal.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import type { Scan } from './scan-pass.js';
 
 /** What a journal lets a resume carry over, after checking it belongs to this very run. */

@@ -4,29 +4,23 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { wallClock } from '../date-time.js';
 import { checkInputFile } from '../read/input-file.js';
 import { currentValuesPath } from '../record/current-values.js';
-import { journalPath, type Journal } from '../record/journal.js';
+import { journalPath } from '../record/journal.js';
 import { acquireLock } from '../record/lock.js';
-import {
-  createSilentLogger,
-  linesVia,
-  openFileLogger,
-  type FileLogger,
-  type LogLine,
-  type Logger,
-} from '../record/log.js';
+import { createSilentLogger, linesVia, type LogLine, type Logger } from '../record/log.js';
 import { removeQuietly } from '../record/output-file.js';
-import { createResultsWriter } from '../record/results-writer.js';
 import { takeSnapshot, type Snapshot } from '../record/snapshot.js';
-import { createUndoFile, undoPath, type UndoFile } from '../record/undo-file.js';
+import { undoPath, type UndoFile } from '../record/undo-file.js';
 import { createAgent } from '../send/agent.js';
 import { zeroCounts } from '../types.js';
-import { exitCodeFor, type BulkResult } from './bulk-result.js';
+import { declinedResult, exitCodeFor, type BulkResult } from './bulk-result.js';
+import { openOutputs } from './open-outputs.js';
+import { planStage } from './plan-stage.js';
 import { createMachinery, type Machinery } from './machinery.js';
-import { resolveOptions, type BulkOptions, type ResolvedOptions } from './options.js';
+import type { BulkOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 import { checkOutputPaths } from './output-guard.js';
-import { planPass, type PlanPass } from './plan-pass.js';
-import { currentValues, lookup, scanInput, type CurrentValues } from './prepare.js';
-import { checkJournalFree, loadResume, openJournal } from './resume.js';
+import { lookup, scanInput } from './prepare.js';
+import { checkJournalFree, loadResume } from './resume.js';
 import { headerNotes, loggableOptions, outputPaths } from './run-files.js';
 import { sendPass, type SendPassResult } from './send-pass.js';
 import { createStopPolicy, type StopReason } from './stop-policy.js';
@@ -110,34 +104,20 @@ async function runLocked(
   const storePath = currentValuesPath(o.out);
   let journalOpen = false;
   try {
-    const values: CurrentValues | undefined =
-      machinery && o.readCurrent
-        ? await currentValues(machinery, o, scan, storePath, runId, resumed !== undefined)
-        : undefined;
     const guards = { ...o.guards, now: wallClock((options.clock ?? (() => new Date()))()) };
-    let plan: PlanPass | undefined;
-    if (values && !stop.reason) {
-      const keepUndo = resumed !== undefined && existsSync(undoPath(o.out));
-      undo = keepUndo
-        ? undefined
-        : createUndoFile(
-            undoPath(o.out),
-            scan.columns.fields.map((f) => f.field),
-            o.force || resumed !== undefined,
-          );
-      const reader = values.open();
-      try {
-        plan = await planPass({
-          o,
-          decide: { scan, resumed, current: lookup(reader), guards },
-          readFrom,
-          plan: undefined,
-          undo,
-        });
-      } finally {
-        reader?.close();
-      }
-    }
+    const staged = await planStage({
+      o,
+      machinery,
+      scan,
+      resumed,
+      guards,
+      readFrom,
+      storePath,
+      runId,
+      stopped: () => stop.reason !== undefined,
+    });
+    const { values, plan } = staged;
+    undo = staged.undo;
     const refused = plan ? plan.counts.invalid + plan.counts.blocked : (scan.invalid ?? 0);
     const sending = plan ? plan.counts.change : scan.total - scan.carried - (scan.invalid ?? 0);
     const willSend = !o.dryRun && !stop.reason && sending > 0 && (refused === 0 || o.skipInvalid);
@@ -152,30 +132,11 @@ async function runLocked(
       });
       if (!yes) {
         undo?.abandon();
-        return declined(o, scan.total, warnings, plan, started);
+        return declinedResult(o, scan.total, warnings, plan, started);
       }
     }
-    // The results file first: the output most likely to be refused (it exists, it is a link), so a
-    // refused run leaves no empty log or journal behind.
-    const writer = createResultsWriter({
-      path: o.out,
-      inputColumns: scan.columns.names,
-      excel: o.excel || scan.excelStyle,
-      overwrite: o.force || o.resume || (o.dryRun && o.out.endsWith('.dry-run.results.csv')),
-      window: o.reorderWindow,
-      resumable: !o.dryRun,
-    });
-    let journal: Journal | undefined;
-    let ownLog: FileLogger | undefined;
-    try {
-      journal = o.dryRun ? undefined : openJournal(o, scan, resumed, runId);
-      journalOpen = journal !== undefined;
-      ownLog = options.logger || o.log === false ? undefined : openFileLogger(o.log);
-    } catch (error) {
-      writer.abandon();
-      journal?.close(resumed === undefined);
-      throw error;
-    }
+    const { writer, journal, ownLog } = openOutputs(o, scan, resumed, runId, options.logger);
+    journalOpen = journal !== undefined;
     const logger: Logger = options.logger ?? ownLog?.logger ?? createSilentLogger();
     logger.info({
       event: 'run_start',
@@ -261,7 +222,7 @@ async function runLocked(
       readCurrent: values !== undefined,
       reads: values?.report,
       review: plan?.review,
-      unrestorable: undone?.unrestorable ?? 0,
+      unrestorable: plan?.unrestorable ?? 0,
       declined: false,
     };
     logger.info({
@@ -283,38 +244,4 @@ async function runLocked(
     machinery?.close();
     if (ownDispatcher) await dispatcher?.close().catch(() => undefined);
   }
-}
-
-/** The person said no: nothing was sent or written. */
-function declined(
-  o: ResolvedOptions,
-  total: number,
-  warnings: string[],
-  plan: PlanPass | undefined,
-  started: number,
-): BulkResult {
-  const counts = plan?.counts ?? zeroCounts();
-  return {
-    total,
-    ...counts,
-    results: o.out,
-    log: o.log,
-    undo: undefined,
-    exitCode: 1,
-    stopped: undefined,
-    carried: plan?.carried ?? 0,
-    retries: 0,
-    throttleCuts: 0,
-    durationMs: Math.round(performance.now() - started),
-    journal: undefined,
-    warnings,
-    problems: plan?.problems ?? [],
-    codes: {},
-    columns: [],
-    readCurrent: plan !== undefined,
-    reads: undefined,
-    review: plan?.review,
-    unrestorable: 0,
-    declined: true,
-  };
 }

@@ -4,7 +4,7 @@ import { lockPath } from '../record/lock.js';
 import { snapshotPath } from '../record/snapshot.js';
 import { undoPath } from '../record/undo-file.js';
 import type { ColumnMap } from '../validate/columns.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import type { OutputPath } from './output-guard.js';
 
 /** Every file a run writes, as the user names it, for the same-file check. */

@@ -7,7 +7,7 @@ import { sendRow } from '../send/send-row.js';
 import { zeroCounts, type RowOutcome, type RowStatus, type SourceRow, type UpdateRequest } from '../types.js';
 import { decideRow, ended, type DecideContext } from './decide-row.js';
 import type { Machinery } from './machinery.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './resolve-options.js';
 import { PROBLEMS_KEPT, type RowProblem } from './scan-pass.js';
 import { openSource } from './source-rows.js';
 import type { StopPolicy } from './stop-policy.js';

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import { API_KEY, readResults, runCli, tempDir, writeCsv, type CliRun } from '../support/helpers.js';
+import { API_KEY, CLI, readResults, runCli, tempDir, writeCsv, type CliRun } from '../support/helpers.js';
 
 const sandboxes: Sandbox[] = [];
 afterEach(async () => {
@@ -249,5 +250,110 @@ describe('reading many offers cheaply', () => {
       expect(text, name).not.toContain('api_key=');
     }
     expect(run.stderr).not.toContain(API_KEY);
+  });
+});
+
+describe('the undo file survives what a run meets', () => {
+  it('after kill -9 mid-run and --resume, applying the undo file restores the catalog as it was before the first run', async () => {
+    const s = await sandbox({ offers: 5000, latencyMs: 15 });
+    const dir = await tempDir();
+    const ids = Array.from({ length: 200 }, (_, i) => i * 11 + 3);
+    const lines = ids.map((id, i) => `${id},${i % 3 === 0 ? 'inactive' : 'pending'},${(i % 40) + 2.5}`);
+    const input = await writeCsv(dir, 'big.csv', `offer_id,offer_status,payout\n${lines.join('\n')}\n`);
+    const initial = ids.map((id) => ({ ...s.store.get(id) }));
+    const flags = ['--max-change', 'off', '--allow-negative-margin', '--allow-expired', '--concurrency', '4'];
+    let pid = 0;
+    const first = runCli(['apply', input, ...flags], {
+      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
+      readCurrent: true,
+      onSpawn: (p) => (pid = p),
+    });
+    const deadline = Date.now() + 20_000;
+    while (s.stats.updates < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    process.kill(pid, 'SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    const undoText = await readFile(join(dir, 'big.undo.csv'), 'utf8');
+    expect(undoText.trim().split('\n')).toHaveLength(201);
+    const updatesBefore = s.stats.updates;
+    s.configure({ latencyMs: 0 });
+    const resumed = await cli(s, ['apply', input, '--resume', ...flags]);
+    expect(resumed.code).toBe(0);
+    // The resumed run kept the undo file written before the first update, and read nothing again.
+    expect(await readFile(join(dir, 'big.undo.csv'), 'utf8')).toBe(undoText);
+    // Rows the journal had recorded as updated were not sent again.
+    expect(s.stats.updates - updatesBefore).toBeLessThan(200);
+    // Applied as the summary says to: without the guardrails, the earlier state exactly.
+    const printed = resumed.stderr.match(/put the changes back with: cake-bulk (apply .*)$/m)?.[1];
+    expect(printed).toContain('--max-change off --allow-negative-margin --allow-expired');
+    const undone = await cli(s, printed!.split(' '));
+    expect(undone.code).toBe(0);
+    // update_offer cannot set `paused` (List Offers' word), so those statuses stay as the run left them,
+    // and the run said so; every other value is back exactly.
+    const paused = initial.filter((offer) => offer.offer_status === 'paused').length;
+    expect(paused).toBeGreaterThan(0);
+    expect(resumed.stderr).toContain(`${paused} field(s) it cannot restore`);
+    const now = ids.map((id) => ({ ...s.store.get(id) }));
+    expect(
+      now.map((offer, i) =>
+        initial[i]!.offer_status === 'paused' ? { ...offer, offer_status: 'paused' } : offer,
+      ),
+    ).toEqual(initial);
+  });
+
+  it('a rerun after a row whose update landed but whose answer was lost keeps the before-values of the first attempt', async () => {
+    // Seed 1 draws no fault for the first request (the read) and a reset after applying for the second.
+    const s = await sandbox({ catalog: CATALOG, seed: 1, faults: { resetAfterApply: 0.5 } });
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 't.csv', 'offer_id,payout\n1,44\n');
+    const first = await cli(s, ['apply', input, '--max-attempts', '1']);
+    expect(first.code).toBe(1);
+    expect(s.store.get(1)?.payout).toBe(44);
+    const [failed] = await readResults(join(dir, 't.results.csv'));
+    expect(failed).toMatchObject({ status: 'failed', before_payout: '40' });
+    s.configure({ faults: {} });
+    const rerun = await cli(s, ['rerun', join(dir, 't.results.csv')]);
+    expect(rerun.code).toBe(0);
+    const [again] = await readResults(join(dir, 't.rerun-1.results.csv'));
+    // Read again, the offer would say 44 before: the rerun keeps the 40 the first attempt saw.
+    expect(again).toMatchObject({ status: 'updated', before_payout: '40' });
+    expect(await readFile(join(dir, 't.rerun-1.undo.csv'), 'utf8')).toBe('offer_id,payout\n1,40\n');
+  });
+});
+
+describe('on a terminal, apply asks before sending', () => {
+  /** Runs apply in a terminal (script(1) gives it one), answering the question with `answer` once asked. */
+  const onTerminal = (s: Sandbox, dir: string, answer: string, extra = '') =>
+    new Promise<string>((resolve, reject) => {
+      const command = `cd ${dir} && CAKE_API_KEY=${API_KEY} ${process.execPath} ${CLI} apply q.csv --base-url ${s.url} ${extra}`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('[y/N]') && !child.stdin.writableEnded) child.stdin.end(`${answer}\n`);
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve(output));
+    });
+
+  it('shows the review and sends nothing when the answer is not yes', async () => {
+    const s = await sandbox({ catalog: CATALOG });
+    const dir = await tempDir();
+    await writeCsv(dir, 'q.csv', 'offer_id,payout\n1,44\n');
+    const output = await onTerminal(s, dir, 'n');
+    expect(output).toContain('row 2, offer 1: payout: 40 -> 44 (+10.0%)');
+    expect(output).toMatch(/Send 1 update to 127\.0\.0\.1:\d+\? \[y\/N\]/);
+    expect(s.stats.updates).toBe(0);
+  });
+
+  it('sends on yes, and does not ask with --yes', async () => {
+    const s = await sandbox({ catalog: CATALOG });
+    const dir = await tempDir();
+    await writeCsv(dir, 'q.csv', 'offer_id,payout\n1,44\n');
+    await onTerminal(s, dir, 'y');
+    expect(s.stats.updates).toBe(1);
+    await writeCsv(dir, 'q.csv', 'offer_id,payout\n1,45\n');
+    const output = await onTerminal(s, dir, '', '--yes --force');
+    expect(output).not.toContain('[y/N]');
+    expect(s.stats.updates).toBe(2);
   });
 });

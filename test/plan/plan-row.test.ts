@@ -3,7 +3,12 @@ import type { Guards } from '../../src/plan/guardrails.js';
 import { planRow } from '../../src/plan/plan-row.js';
 import type { CurrentOffer, UpdateRequest } from '../../src/types.js';
 
-const GUARDS: Guards = { maxChangePct: 50, allowNegativeMargin: false, now: '2026-12-01 12:00:00' };
+const GUARDS: Guards = {
+  maxChangePct: 50,
+  allowNegativeMargin: false,
+  allowExpired: false,
+  now: '2026-12-01 12:00:00',
+};
 const OFFER: CurrentOffer = {
   offer_name: 'Home Insurance - AU',
   offer_status: 'active',

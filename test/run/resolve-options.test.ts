@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../../src/run/options.js';
+import { resolveOptions } from '../../src/run/resolve-options.js';
 
 const sending = { input: '/data/payouts.csv', baseUrl: 'https://admin.example.com', apiKey: 'k-1234567890' };
 
