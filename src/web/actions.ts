@@ -60,7 +60,7 @@ export function addActions(app: Hono<AppEnv>, web: WebContext): void {
       return c.redirect(`/runs/${run.id}`, 303);
     }
     const body = await c.req.parseBody();
-    if ('maxChangePct' in body || 'noLimit' in body || 'allowNegativeMargin' in body) {
+    if ('maxChangePct' in body) {
       web.workspace.saveMeta(run.id, { ...run.meta, settings: settingsFrom(body) });
     }
     const planned = await plan(run.id);
@@ -156,5 +156,6 @@ function settingsFrom(body: Record<string, unknown>): GuardSettings {
   return {
     maxChangePct: body.noLimit === '1' ? 'off' : valid ? pct : DEFAULT_SETTINGS.maxChangePct,
     allowNegativeMargin: body.allowNegativeMargin === '1',
+    allowExpired: body.allowExpired === '1',
   };
 }

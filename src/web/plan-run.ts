@@ -40,6 +40,7 @@ export async function planRun(
     out: planPathOf(run.input),
     maxChangePct: settings.maxChangePct,
     allowNegativeMargin: settings.allowNegativeMargin,
+    allowExpired: settings.allowExpired ?? false,
     ...options.send,
   });
   if (result.stopped === 'auth' || result.stopped === 'tls') {

@@ -5,9 +5,15 @@ export interface GuardSettings {
   /** Largest payout or revenue change allowed, in percent, or `off`. */
   maxChangePct: number | 'off';
   allowNegativeMargin: boolean;
+  /** Allow a row to make an offer active whose expiration date is past. */
+  allowExpired?: boolean;
 }
 
-export const DEFAULT_SETTINGS: GuardSettings = { maxChangePct: 50, allowNegativeMargin: false };
+export const DEFAULT_SETTINGS: GuardSettings = {
+  maxChangePct: 50,
+  allowNegativeMargin: false,
+  allowExpired: false,
+};
 
 /** The statuses a plan sorts rows into, in the order the page shows them (`failed`: its offer could not be read). */
 export const PLAN_STATUSES = ['change', 'unchanged', 'invalid', 'blocked', 'not_found', 'failed'] as const;

@@ -127,6 +127,7 @@ export function createRunState(options: RunStateOptions): RunState {
       readCurrent: true,
       maxChangePct: settings.maxChangePct,
       allowNegativeMargin: settings.allowNegativeMargin,
+      allowExpired: settings.allowExpired ?? false,
       stopSignal: stop.signal,
       abortSignal: abort.signal,
       confirm: (preview) => {

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { resolveEndpoint } from '../cake/endpoint.js';
 import { describeError } from '../errors.js';
 import { createRedactor } from '../redact.js';
-import { resolveOptions } from '../run/options.js';
+import { resolveOptions } from '../run/resolve-options.js';
 import { addActions } from './actions.js';
 import type { AppEnv, WebContext } from './context.js';
 import { addFiles } from './files.js';

@@ -4,6 +4,7 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planBulk } from '../../src/index.js';
+import { seededOffer } from '../../src/sandbox/index.js';
 import { tempDir } from '../support/helpers.js';
 import { launchChromium, openPage } from './support/browser.js';
 import { WEB_KEY, payoutSheet, startWeb, type WebSetup } from './support/web.js';
@@ -113,6 +114,7 @@ describe.skipIf(!browser)('upload and review, in Chromium', () => {
     await page.getByLabel('No limit on the size of a change').check();
     await page.getByRole('button', { name: 'Re-plan' }).click();
     await page.getByRole('button', { name: 'Apply 6 changes' }).waitFor();
+    expect(await page.getByLabel('No limit on the size of a change').isChecked()).toBe(true);
 
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download plan' }).click();
@@ -120,6 +122,26 @@ describe.skipIf(!browser)('upload and review, in Chromium', () => {
     const plan = parse(await readFile(saved), { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(plan).toHaveLength(7);
     expect(plan.map((r) => r.status)).toContain('not_found');
+    await context.close();
+  });
+
+  it('blocks activating an expired offer until that guardrail is turned off', async () => {
+    const now = new Date().toISOString().replace('T', ' ').slice(0, 19);
+    let id = 45_000;
+    const expired = (offer: ReturnType<typeof seededOffer>) =>
+      (offer.expiration_date ?? '9') < now && offer.payout < offer.revenue;
+    while (!expired(seededOffer(1, id))) id++;
+    const cut = (Math.round(seededOffer(1, id).payout * 90) / 100).toFixed(2);
+    const path = join(await tempDir(), 'expired.csv');
+    await writeFile(path, `offer_id,offer_status,payout\n${id},active,${cut}\n`);
+    const { page, context } = await openPage(browser!, setup.web.url);
+    await page.getByLabel('Spreadsheet').setInputFiles(path);
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('link', { name: 'blocked 1', exact: true }).waitFor();
+    expect(await page.getByRole('cell', { name: /E_GUARD_EXPIRED/ }).count()).toBe(1);
+    await page.getByLabel('Allow making an offer active whose expiration date has passed').check();
+    await page.getByRole('button', { name: 'Re-plan' }).click();
+    await page.getByRole('button', { name: 'Apply 1 change' }).waitFor();
     await context.close();
   });
 

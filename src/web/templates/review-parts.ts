@@ -117,6 +117,16 @@ export function guardForm(run: RunInfo, csrf: string, enabled: boolean): Html {
         />
         <label for="negative-margin">Allow a payout above the revenue (negative margin)</label>
       </p>
+      <p>
+        <input
+          id="allow-expired"
+          name="allowExpired"
+          type="checkbox"
+          value="1"
+          ${s.allowExpired ? html` checked` : ''}${enabled ? '' : html` disabled`}
+        />
+        <label for="allow-expired">Allow making an offer active whose expiration date has passed</label>
+      </p>
       <button type="submit" ${enabled ? '' : html` disabled`}>Re-plan</button>
     </form>
   </section>`;
