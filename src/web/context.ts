@@ -1,5 +1,4 @@
 import type { HttpBindings } from '@hono/node-server';
-import type { Redactor } from '../redact.js';
 import type { PlanRunOptions } from './plan-run.js';
 import type { RunState } from './run-state.js';
 import type { Workspace } from './runs.js';
@@ -14,7 +13,6 @@ export interface WebContext {
   host: string;
   cake: PlanRunOptions;
   maxUploadBytes: number;
-  redact: Redactor;
   /** The server's own output, for run-level problems (scrubbed). */
   log: (line: string) => void;
 }

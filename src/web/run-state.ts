@@ -1,5 +1,4 @@
 import { applyBulk, describeError, type BulkOptions, type BulkResult } from '../index.js';
-import type { Redactor } from '../redact.js';
 import type { RunInfo, Workspace } from './runs.js';
 import type { RunSummary } from './run-meta.js';
 
@@ -65,7 +64,6 @@ export interface RunStateOptions {
   baseUrl: string;
   apiKey: string;
   send: SendSettings;
-  redact: Redactor;
   /** Run-level problems, already scrubbed, for the server's own output. */
   onError: (message: string) => void;
   /** Plans a run again: after a send was declined because the plan had changed since it was reviewed. */
@@ -241,18 +239,5 @@ function summaryOf(result: BulkResult): RunSummary {
     durationMs: result.durationMs,
     finished: new Date().toISOString(),
     codes: result.codes,
-  };
-}
-
-/** Rows per second over the last few seconds, and the seconds left at that pace. */
-export function pace(run: LiveRun): { rowsPerSecond: number; secondsLeft: number | undefined } {
-  const first = run.samples[0];
-  const now: [number, number] = [Date.now(), run.sent];
-  if (!first || now[0] - first[0] < 200) return { rowsPerSecond: 0, secondsLeft: undefined };
-  const rowsPerSecond = ((now[1] - first[1]) * 1000) / (now[0] - first[0]);
-  const left = Math.max(0, run.max - run.sent);
-  return {
-    rowsPerSecond,
-    secondsLeft: rowsPerSecond > 0 ? left / rowsPerSecond : left === 0 ? 0 : undefined,
   };
 }

@@ -1,19 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { open } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { lastRunEnd } from './run-log.js';
 import type { RunMeta, RunSummary } from './run-meta.js';
 
 /** A run's folder name: what the page makes (`<time>-<random>`) or a folder a person made for the CLI. */
@@ -151,62 +139,6 @@ function resultsName(names: string[], stem: string, mode: 'apply' | 'rerun'): st
   return best ?? `${base}.rerun-1.results.csv`;
 }
 
-/** The counts of a log's last `run_end` line: a run made by the CLI has no `run.json`. */
-function lastRunEnd(log: string): RunSummary | undefined {
-  let text: string;
-  try {
-    text = readTail(log);
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split('\n').reverse()) {
-    if (!line.includes('"run_end"')) continue;
-    try {
-      const end = JSON.parse(line) as Record<string, unknown>;
-      return {
-        counts: countsOf(end),
-        stopped: typeof end.stopped === 'string' ? end.stopped : undefined,
-        exitCode: typeof end.exitCode === 'number' ? end.exitCode : undefined,
-        durationMs: typeof end.durationMs === 'number' ? end.durationMs : undefined,
-        finished: typeof end.time === 'number' ? new Date(end.time).toISOString() : undefined,
-      };
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
-
-function countsOf(end: Record<string, unknown>): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const key of [
-    'total',
-    'updated',
-    'unchanged',
-    'failed',
-    'invalid',
-    'blocked',
-    'not_found',
-    'skipped',
-  ]) {
-    if (typeof end[key] === 'number') counts[key] = end[key];
-  }
-  return counts;
-}
-
-/** The last 64 KB of a file, where a log's `run_end` is. */
-function readTail(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.alloc(Math.min(size, 64 * 1024));
-    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
-    return buffer.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function readMeta(dir: string): RunMeta | undefined {
   try {
     return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunMeta;
@@ -235,10 +167,4 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Opens a file of a run for reading, refusing links: a download serves only what the run wrote. */
-export async function openRunFile(path: string) {
-  if (!isFile(path)) return undefined;
-  return open(path, 'r');
 }

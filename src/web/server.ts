@@ -73,7 +73,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
       send: options.send ?? {},
-      redact,
       onError: log,
       replan: (id) => planAndKeep(workspace, id, cake, log),
     }),
@@ -81,7 +80,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     host: new URL(endpoint.origin).host,
     cake,
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
-    redact,
     log,
   };
 

@@ -1,4 +1,5 @@
-import { pace, type Failure, type LiveRun } from '../run-state.js';
+import { pace } from '../pace.js';
+import type { Failure, LiveRun } from '../run-state.js';
 import type { RunInfo } from '../runs.js';
 import { html, type Html } from './html.js';
 import { count, countList, duration, plural, postButton } from './parts.js';
