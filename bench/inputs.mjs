@@ -23,7 +23,7 @@ const pick = (random, list) => list[Math.floor(random() * list.length)];
 const csvCell = (value) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
 
 /** One row as the cells a spreadsheet export holds, every row valid, some cells left empty. */
-function makeRow(random, i) {
+function makeRow(random, i, firstId = FIRST_OFFER_ID) {
   const vertical = pick(random, VERTICALS);
   const country = pick(random, COUNTRIES);
   const name = random() < 0.05 ? `${vertical}, "Gold" - ${country}` : `${vertical} - ${country}`;
@@ -33,7 +33,7 @@ function makeRow(random, i) {
   const day = String(1 + Math.floor(random() * 28)).padStart(2, '0');
   const expires = random() < 0.5 ? `2027-${month}-${day} 23:59:59` : '';
   const notes = random() < 0.3 ? 'Q4 bump' : '';
-  return [String(FIRST_OFFER_ID + i), name, pick(random, STATUSES), payout, revenue, expires, notes];
+  return [String(firstId + i), name, pick(random, STATUSES), payout, revenue, expires, notes];
 }
 
 /** What cake-bulk would send for a row: the body the curl peer posts as it is. */
@@ -49,16 +49,16 @@ function requestBody(cells, apiKey) {
 
 /**
  * Writes `rows` data rows to `path` (CSV with a header) and, when `bodiesPath` is given, the matching
- * request bodies one JSON per line for the curl peer.
+ * request bodies one JSON per line for the curl peer. Offer ids run from `firstId` (FIRST_OFFER_ID).
  */
-export function writeInput(path, rows, { seed = 1, bodiesPath, apiKey = '' } = {}) {
+export function writeInput(path, rows, { seed = 1, bodiesPath, apiKey = '', firstId } = {}) {
   const random = seededRandom(seed);
   const csv = openSync(path, 'w');
   const bodies = bodiesPath ? openSync(bodiesPath, 'w') : undefined;
   let lines = [HEADER];
   let json = [];
   for (let i = 0; i < rows; i++) {
-    const cells = makeRow(random, i);
+    const cells = makeRow(random, i, firstId);
     lines.push(cells.map(csvCell).join(','));
     if (bodies !== undefined) json.push(requestBody(cells, apiKey));
     if (lines.length >= 10_000 || i === rows - 1) {

@@ -12,9 +12,10 @@ const PRELOAD = new URL('./cpu-report.mjs', import.meta.url).href;
 const TICKS_PER_SECOND = 100;
 
 /** Starts `cake-bulk sandbox` as its own process and waits for its URL. */
-export async function startSandboxProcess(cli, { latencyMs = 0, maxOfferId, apiKey }) {
+export async function startSandboxProcess(cli, { latencyMs = 0, maxOfferId, offers, apiKey }) {
   const args = [cli, 'sandbox', '--port', '0', '--latency', String(latencyMs)];
   if (maxOfferId) args.push('--max-offer-id', String(maxOfferId));
+  if (offers) args.push('--offers', String(offers));
   const child = spawn(process.execPath, args, {
     env: { ...process.env, CAKE_API_KEY: apiKey },
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -138,4 +139,17 @@ export function attemptRate(logPath) {
   }
   if (times.length < 2) return undefined;
   return (times.length - 1) / ((times.at(-1) - times[0]) / 1000);
+}
+
+/**
+ * `fn(sandbox)` against a sandbox process of its own, stopped after: a run that reads current values
+ * first must meet the catalog as it began, or the rows an earlier run applied read back as unchanged.
+ */
+export async function withFreshSandbox(cli, options, fn) {
+  const sandbox = await startSandboxProcess(cli, options);
+  try {
+    return await fn(sandbox);
+  } finally {
+    await sandbox.stop();
+  }
 }

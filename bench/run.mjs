@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,dry,xlsx,rss,rate,peers,web]
+// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,reads,dry,xlsx,rss,rate,peers,web]
 // Runs the built CLI against the sandbox (its own process) as a user would, several times per figure,
 // and prints one markdown table (median, min-max) plus bench/results.json. How to read it: README.md, "Performance".
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,14 +6,9 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FIRST_OFFER_ID, writeInput, writeXlsxInput } from './inputs.mjs';
-import {
-  HAS_TIME,
-  attemptRate,
-  logSpanSeconds,
-  runTimed,
-  startSandboxProcess,
-  summarize,
-} from './measure.mjs';
+import { HAS_TIME, runTimed, startSandboxProcess, summarize, withFreshSandbox } from './measure.mjs';
+import { GUARDS_OFF, createRunner } from './cake-bulk-run.mjs';
+import { readScenarios } from './reads.mjs';
 import { formatTable, num } from './table.mjs';
 import { webBench } from './web.mjs';
 
@@ -33,7 +28,6 @@ const runs = quick ? 1 : 3;
 const work = mkdtempSync(join(tmpdir(), 'cake-bulk-bench-'));
 const table = [];
 const details = {};
-let runCounter = 0;
 
 // Sizes: the issue's figures in a full run; a smoke run (--quick) scales rows down and runs once.
 const SIZES = {
@@ -46,6 +40,10 @@ const SIZES = {
   newmanRows: quick ? 150 : 600,
   xlsxRows: quick ? [20_000, 100_000] : [100_000, 1_000_000],
 };
+
+// The send pipeline's figures (and the peers, which read nothing) skip the read of current values; the
+// figures of the read itself, and of apply as it runs by default, are in bench/reads.mjs and the memory row.
+const SEND_ONLY = ['--no-read-current'];
 
 const inputs = new Map();
 function input(rows, withBodies = false) {
@@ -69,46 +67,8 @@ async function xlsxInput(rows) {
   return xlsxInputs.get(rows);
 }
 
-/** One `cake-bulk apply` run, checked: exit 0, every row updated (or dry_run), and the server agrees. */
-async function cakeBulk(file, rows, args, sandbox) {
-  const id = ++runCounter;
-  const out = join(work, `run-${id}.results.csv`);
-  const log = join(work, `run-${id}.log.jsonl`);
-  const env = { ...process.env, CAKE_API_KEY: API_KEY, CAKE_BASE_URL: sandbox?.url ?? '' };
-  const before = sandbox && (await sandbox.stats());
-  const sandboxCpu0 = sandbox?.cpuSeconds();
-  const argv = [flags.cli, 'apply', file, '--out', out, '--log', log, '--json', ...args];
-  const run = await runTimed(process.execPath, argv, { env, cwd: work, workDir: work });
-  const after = sandbox && (await sandbox.stats());
-  const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) || '{}');
-  const dryRun = args.includes('--dry-run');
-  const done = dryRun ? summary.dry_run : summary.updated;
-  const result = {
-    rows,
-    args,
-    code: run.code,
-    wallSeconds: run.wallSeconds,
-    cpuSeconds: run.cpuSeconds,
-    rssMB: run.rssMB,
-    rowsPerSecond: rows / run.wallSeconds,
-    cpuPerRowUs: run.cpuSeconds === undefined ? undefined : (run.cpuSeconds / rows) * 1e6,
-    rate: args.includes('--rate') ? attemptRate(log) : undefined,
-    sendRowsPerSecond: rows / logSpanSeconds(log),
-  };
-  if (sandbox) {
-    // The "after" stats request opened one connection of its own.
-    result.connections = after.connections - before.connections - 1;
-    result.applied = after.applied - before.applied;
-    result.serverMsPerRequest = (after.busyMs - before.busyMs) / (after.requests - before.requests);
-    const cpu = sandbox.cpuSeconds();
-    result.sandboxCpuPerRowUs = cpu === undefined ? undefined : ((cpu - sandboxCpu0) / rows) * 1e6;
-  }
-  result.ok = run.code === 0 && done === rows && (dryRun || result.applied === rows);
-  if (!result.ok) process.stderr.write(`bench: run ${id} failed its check: ${run.stderr.slice(-400)}\n`);
-  rmSync(out, { force: true });
-  rmSync(log, { force: true });
-  return result;
-}
+/** One checked `cake-bulk` run; see bench/cake-bulk-run.mjs. */
+const cakeBulk = createRunner({ cli: flags.cli, work, apiKey: API_KEY });
 
 /** One run of the bare undici loop against `sandbox`: requests/s over its own send span, checked. */
 async function bareClient(bodiesPath, requests, concurrency, latencyMs, sandbox) {
@@ -151,7 +111,7 @@ async function latencyScenario() {
       const { path: file, bodiesPath } = input(rows, true);
       // Each cake-bulk run is followed by the bare client's, so both meet the machine in the same state.
       const pairs = await repeat(runs, async () => [
-        await cakeBulk(file, rows, ['--concurrency', String(concurrency)], sandbox),
+        await cakeBulk(file, rows, [...SEND_ONLY, '--concurrency', String(concurrency)], sandbox),
         await bareClient(bodiesPath, rows, concurrency, latencyMs, sandbox),
       ]);
       const results = pairs.map(([ours]) => ours);
@@ -162,7 +122,7 @@ async function latencyScenario() {
       const share = summarize(results.map((r) => (100 * r.sendRowsPerSecond) / bound));
       const endToEnd = summarize(results.map((r) => (100 * r.rowsPerSecond) / bound));
       table.push({
-        figure: `throughput, 50 ms latency, --concurrency ${concurrency} (send phase; end to end)`,
+        figure: `throughput, 50 ms latency, --concurrency ${concurrency}, --no-read-current (send phase; end to end)`,
         workload: workload(rows, results),
         median: `${num(pick(results, 'sendRowsPerSecond').median)} rows/s = ${num(share.median, 1)}% of C/L; e2e ${num(endToEnd.median, 1)}%`,
         spread: `${num(share.min, 1)}-${num(share.max, 1)}%; e2e ${num(endToEnd.min, 1)}-${num(endToEnd.max, 1)}%`,
@@ -211,7 +171,7 @@ async function zeroLatencyScenarios() {
   });
   try {
     if (!only || only.includes('zero')) await zeroThroughput(sandbox);
-    if (!only || only.includes('rss')) await applyMemory(sandbox);
+    if (!only || only.includes('rss')) await applyMemory();
     if (!only || only.includes('rate')) await rateLimit(sandbox);
     if (!only || only.includes('peers')) await peers(sandbox);
   } finally {
@@ -223,14 +183,16 @@ async function zeroThroughput(sandbox) {
   const rows = SIZES.zeroRows;
   progress(`zero latency, concurrency 16, ${rows} rows`);
   const file = input(rows).path;
-  const results = await repeat(runs, () => cakeBulk(file, rows, ['--concurrency', '16'], sandbox));
+  const results = await repeat(runs, () =>
+    cakeBulk(file, rows, [...SEND_ONLY, '--concurrency', '16'], sandbox),
+  );
   connectionRuns.push(...results.map((r) => ({ ...r, concurrency: 16 })));
   details.zero_c16 = results;
   const rate = pick(results, 'rowsPerSecond');
   const cpu = pick(results, 'cpuPerRowUs');
   const sandboxCpu = pick(results, 'sandboxCpuPerRowUs');
   table.push({
-    figure: 'throughput, zero latency, --concurrency 16, end to end',
+    figure: 'throughput, zero latency, --concurrency 16, --no-read-current, end to end',
     workload: workload(rows, results),
     median: `${num(rate.median)} rows/s`,
     spread: `${num(rate.min)}-${num(rate.max)}`,
@@ -272,17 +234,30 @@ async function memoryRow(label, bigRows, big, small) {
   });
 }
 
-async function applyMemory(sandbox) {
+/** Apply as it runs by default, current values read first; each run meets the catalog as it began. */
+async function applyMemory() {
   const rows = SIZES.bigRows;
   progress(`apply memory: ${SIZES.smallRows} rows x ${runs}, ${rows} rows x ${runs}`);
-  const smallFile = input(SIZES.smallRows).path;
-  const small = await repeat(runs, () =>
-    cakeBulk(smallFile, SIZES.smallRows, ['--concurrency', '16'], sandbox),
-  );
-  const big = await repeat(runs, () => cakeBulk(input(rows).path, rows, ['--concurrency', '16'], sandbox));
+  const sandboxOptions = { apiKey: API_KEY, maxOfferId: FIRST_OFFER_ID + rows + 1 };
+  const applyFresh = (file, count) =>
+    withFreshSandbox(flags.cli, sandboxOptions, (sandbox) =>
+      cakeBulk(file, count, [...GUARDS_OFF, '--concurrency', '16'], sandbox),
+    );
+  const small = await repeat(runs, () => applyFresh(input(SIZES.smallRows).path, SIZES.smallRows));
+  const big = await repeat(runs, () => applyFresh(input(rows).path, rows));
   connectionRuns.push(...[...small, ...big].map((r) => ({ ...r, concurrency: 16 })));
   details.apply_memory = { small, big };
-  await memoryRow('apply, zero latency, --concurrency 16', rows, big, small);
+  await memoryRow('apply (current values read first), zero latency, --concurrency 16', rows, big, small);
+  const wall = pick(big, 'wallSeconds');
+  const reads = pick(big, 'reads');
+  table.push({
+    figure: `  context: that apply of ${num(rows)} rows end to end; List Offers requests`,
+    workload: 'same runs',
+    median: `${num(wall.median, 1)} s = ${num(pick(big, 'rowsPerSecond').median)} rows/s; ${num(reads.median)} reads`,
+    spread: `${num(wall.min, 1)}-${num(wall.max, 1)} s`,
+    target: '(read, plan, send)',
+    met: undefined,
+  });
 }
 
 async function dryRun() {
@@ -349,7 +324,7 @@ async function rateLimit(sandbox) {
   progress(`--rate 200, ${rows} rows`);
   const file = input(rows).path;
   const results = await repeat(runs, () =>
-    cakeBulk(file, rows, ['--concurrency', '16', '--rate', '200'], sandbox),
+    cakeBulk(file, rows, [...SEND_ONLY, '--concurrency', '16', '--rate', '200'], sandbox),
   );
   details.rate_200 = results;
   const rate = pick(results, 'rate');
@@ -415,7 +390,7 @@ async function peers(sandbox) {
     ]),
   );
   const oursC16 = await repeat(runs, () =>
-    cakeBulk(curlInput.path, curlRows, ['--concurrency', '16'], sandbox),
+    cakeBulk(curlInput.path, curlRows, [...SEND_ONLY, '--concurrency', '16'], sandbox),
   );
   details.peer_curl = { curl, cakeBulk: oursC16 };
   peerRow('vs `xargs -P 16 curl` (one process per row), --concurrency 16', curlRows, curl, oursC16);
@@ -437,7 +412,7 @@ async function peers(sandbox) {
   ];
   const newman = await repeat(runs, () => peerRun(sandbox, newmanRows, process.execPath, newmanArgs));
   const oursC1 = await repeat(runs, () =>
-    cakeBulk(newmanInput.path, newmanRows, ['--concurrency', '1'], sandbox),
+    cakeBulk(newmanInput.path, newmanRows, [...SEND_ONLY, '--concurrency', '1'], sandbox),
   );
   details.peer_newman = { newman, cakeBulk: oursC1 };
   peerRow('vs `newman run -d file.csv` (sequential), --concurrency 1', newmanRows, newman, oursC1);
@@ -478,6 +453,20 @@ try {
   if (!only || ['zero', 'rss', 'rate', 'peers'].some((s) => only.includes(s))) {
     await speedCheck('before zero latency');
     await zeroLatencyScenarios();
+  }
+  if (!only || only.includes('reads')) {
+    await speedCheck('before reads');
+    await readScenarios({
+      cli: flags.cli,
+      run: cakeBulk,
+      work,
+      apiKey: API_KEY,
+      runs,
+      quick,
+      table,
+      details,
+      progress,
+    });
   }
   if (!only || only.includes('dry')) {
     await speedCheck('before dry run');

@@ -7,6 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GUARDS_OFF } from './cake-bulk-run.mjs';
 import { writeInput } from './inputs.mjs';
 import { runTimed, startSandboxProcess, summarize } from './measure.mjs';
 import { formatTable, num } from './table.mjs';
@@ -236,10 +237,7 @@ export async function webBench({ cli, work, runs, quick, input, progress }) {
         '16',
         '--json',
         '--skip-invalid',
-        '--max-change',
-        'off',
-        '--allow-negative-margin',
-        '--allow-expired',
+        ...GUARDS_OFF,
       ],
       {
         env: { ...process.env, CAKE_API_KEY: API_KEY, CAKE_BASE_URL: sandbox.url },

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { seededRandom, startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import {
   readLog,
@@ -25,6 +25,10 @@ const ONLY = process.argv.includes('--only') ? flag('--only').split(',') : undef
 const SEED = 20260101;
 
 const SEND = ['--concurrency', '16', '--timeout', '1000'];
+/** Scenarios 1-8 are about sending: they skip the read of current values, as before it existed. */
+const SEND_ONLY = ['--no-read-current'];
+/** The file's values are far from the catalog's seeded ones: the guardrails would block most rows. */
+const GUARDS_OFF = ['--max-change', 'off', '--allow-negative-margin', '--allow-expired'];
 /**
  * Scenario 1's weather. 31% of attempts fail, so the default 5 attempts would leave ~0.31^5 * 10,000 = 29
  * rows failed by chance alone; 12 attempts make that 0.31^12 * 10,000 = 0.008.
@@ -44,6 +48,12 @@ interface Setup {
   faults?: Record<string, number>;
   maxRps?: number;
   args?: string[];
+  /** Offers in the sandbox's catalog. @default 10,000,000 */
+  offers?: number;
+  /** Read current values first (and write the undo file), with the guardrails off. */
+  reads?: boolean;
+  /** The scenario ends by undoing the run: the catalog must end as it began, not as the file says. */
+  undone?: boolean;
 }
 interface Kill {
   killWhen: () => boolean;
@@ -57,6 +67,8 @@ interface Context {
   expect(ok: boolean, what: string): void;
   /** Runs `apply` on the scenario's files; `counted: false` keeps a run out of the exit-code column. */
   run(extra: string[], kill?: Kill, counted?: boolean): Promise<CliRun>;
+  /** Runs `apply` on another input with its own results and log (not counted). */
+  runOn(file: string, out: string, extra: string[], kill?: Kill): Promise<CliRun>;
 }
 interface Result {
   scenario: string;
@@ -236,14 +248,83 @@ table.push(
   }),
 );
 
+table.push(
+  await scenario(
+    '9. storm during reads and sends, SIGKILL in both, --resume, then apply the undo file (killed too)',
+    { ...WEATHER, offers: ROWS * 3, reads: true, undone: true },
+    async (ctx) => {
+      const { sandbox } = ctx;
+      // Slow answers while the first run reads, so its kill lands before the first update.
+      sandbox.configure({ latencyMs: 20 });
+      const reading = await ctx.run([], {
+        killWhen: () => sandbox.stats.reads >= 15,
+        signal: 'SIGKILL',
+      });
+      const updatesAtKill = sandbox.stats.updates;
+      const readsAtKill = sandbox.stats.reads;
+      sandbox.configure({ latencyMs: 0 });
+      ctx.expect(
+        reading.signal === 'SIGKILL' && updatesAtKill === 0,
+        'the first kill landed in the read phase',
+      );
+      const random = seededRandom(SEED + 9);
+      const points = Array.from({ length: 4 }, () => Math.floor(random() * ROWS)).sort((a, b) => a - b);
+      let kills = 0;
+      for (const [i, point] of points.entries()) {
+        // The run killed while reading had no journal yet: it starts again as it was typed.
+        const run = await ctx.run(i === 0 ? [] : ['--resume'], {
+          killWhen: () => sandbox.store.updates.size >= point,
+          signal: 'SIGKILL',
+        });
+        if (run.signal === 'SIGKILL') kills++;
+      }
+      await ctx.run(['--resume']);
+      const asFile = [...expected.values()].every((want) =>
+        sameOffer(sandbox.store.get(want.offer_id), want),
+      );
+      ctx.expect(kills === points.length, 'every kill in the send phase landed mid-run');
+      ctx.expect(asFile, 'after the resumed run the catalog is as the file says');
+      const undoFile = join(dirname(ctx.out), 'offers.undo.csv');
+      const undoOut = join(dirname(ctx.out), 'undo.results.csv');
+      const updatesBeforeUndo = sandbox.stats.updates;
+      const undoKilled = await ctx.runOn(undoFile, undoOut, [], {
+        killWhen: () => sandbox.stats.updates - updatesBeforeUndo >= ROWS / 2,
+        signal: 'SIGKILL',
+      });
+      const undoFinished = await ctx.runOn(undoFile, undoOut, ['--resume']);
+      const paused = [...expected.keys()].filter(
+        (line) => sandbox.store.initial(line - 1)?.offer_status === 'paused',
+      ).length;
+      // The undo file leaves a status empty where the file did not change it, or where it cannot set it
+      // back (the offers that began paused), and no other.
+      const undoRows = await readResults(undoFile);
+      const statusAsExpected = undoRows.every((row) => {
+        const was = sandbox.store.initial(Number(row.offer_id))?.offer_status;
+        const want = expected.get(Number(row.offer_id) + 1)?.offer_status;
+        return (row.offer_status === '') === (was === 'paused' || was === want);
+      });
+      ctx.note(
+        `first run killed after ${readsAtKill} reads and ${updatesAtKill} updates; ${kills} kills in the send phase; the undo run killed (${undoKilled.signal ?? 'not killed'}) and resumed (exit ${undoFinished.code}); ${paused} offers began paused, a status update_offer cannot set: left as the file set them; ${sandbox.stats.reads} List Offers requests in all`,
+      );
+      ctx.expect(undoKilled.signal === 'SIGKILL', 'the undo run was killed mid-run');
+      ctx.expect(undoFinished.code === 0, 'the resumed undo run exits 0');
+      ctx.expect(
+        undoRows.length === ROWS && statusAsExpected,
+        'the undo file lists every row, its status empty only where unchanged or paused',
+      );
+    },
+  ),
+);
+
 const ran = table.filter((row): row is Result => row !== undefined);
 const seconds = Math.round((Date.now() - started) / 1000);
 await mkdir(join(root, '.tmp'), { recursive: true });
 const jsonPath = join(root, '.tmp', 'faults.json');
 await writeFile(jsonPath, `${JSON.stringify({ rows: ROWS, seconds, scenarios: ran }, null, 2)}\n`);
 const footer = [
-  `${ROWS.toLocaleString('en-US')} rows per scenario, all runs \`${SEND.join(' ')}\`; scenarios 1-3 add \`${(WEATHER.args ?? []).join(' ')}\`.`,
-  'Rows sent: requests the server saw. Lost: input rows with no results line. Retries: `retry` events in the logs',
+  `${ROWS.toLocaleString('en-US')} rows per scenario, all runs \`${SEND.join(' ')}\`; scenarios 1-3 and 9 add \`${(WEATHER.args ?? []).join(' ')}\`;`,
+  `1-8 add \`${SEND_ONLY.join(' ')}\`, 9 reads current values with \`${GUARDS_OFF.join(' ')}\` (its catalog: ${(ROWS * 3).toLocaleString('en-US')} offers).`,
+  'Rows sent: update requests the server saw. Lost: input rows with no results line. Retries: `retry` events in the logs',
   '(a run killed with SIGKILL loses its last unflushed log lines, so scenario 2 counts at least that many).',
 ];
 process.stdout.write(
@@ -262,8 +343,10 @@ async function scenario(
   body: (ctx: Context) => Promise<void>,
 ): Promise<Result | undefined> {
   if (ONLY && !ONLY.includes(name.split('.')[0]!)) return undefined;
-  const { faults, maxRps, args = [] } = setup;
-  const sandbox = await startSandbox({ apiKey: KEY, seed: SEED, faults, maxRps });
+  const { faults, maxRps, args = [], offers, reads = false, undone = false } = setup;
+  const sandbox = await startSandbox({ apiKey: KEY, seed: SEED, faults, maxRps, offers });
+  const began = new Map([...expected.keys()].map((line) => [line, { ...sandbox.store.get(line - 1)! }]));
+  const readArgs = reads ? GUARDS_OFF : SEND_ONLY;
   const dir = await mkdtemp(join(work, 'scenario-'));
   const out = join(dir, 'offers.results.csv');
   const log = join(dir, 'offers.log.jsonl');
@@ -280,9 +363,14 @@ async function scenario(
     },
     async run(extra, kill, counted = true) {
       const files = ['--out', out, '--log', log, '--base-url', sandbox.url];
-      const run = await runCli(['apply', input, ...files, '--json', ...SEND, ...args, ...extra], kill);
+      const all = ['apply', input, ...files, '--json', ...SEND, ...readArgs, ...args, ...extra];
+      const run = await runCli(all, kill);
       if (counted) codes.push(run.signal ?? run.code);
       return run;
+    },
+    async runOn(file, otherOut, extra, kill) {
+      const files = ['--out', otherOut, '--log', `${otherOut}.log.jsonl`, '--base-url', sandbox.url];
+      return runCli(['apply', file, ...files, '--json', ...SEND, ...readArgs, ...args, ...extra], kill);
     },
   };
   process.stderr.write(`${name} ...\n`);
@@ -295,9 +383,14 @@ async function scenario(
   const lost = [...expected.keys()].filter((line) => !seen.has(String(line))).length;
   const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
   const updated = rows.filter((row) => row.status === 'updated').length;
-  const stateEqual = [...expected.values()].every((want) =>
-    sameOffer(sandbox.store.offers.get(want.offer_id), want),
-  );
+  // Undone, the catalog must be as it began; update_offer cannot set List Offers' `paused`, so those
+  // statuses stay as the run left them (the run's summary counts them).
+  const stateEqual = undone
+    ? [...began.entries()].every(([line, was]) => {
+        const now = sandbox.store.get(line - 1)!;
+        return sameOffer(was.offer_status === 'paused' ? { ...now, offer_status: 'paused' } : now, was);
+      })
+    : [...expected.values()].every((want) => sameOffer(sandbox.store.offers.get(want.offer_id), want));
   const events = existsSync(log) ? await readLog(log, { allowTornLastLine: true }) : [];
   const retries = events.filter((event) => event.event === 'retry').length;
   const ends = events.filter((event) => event.event === 'run_end');
@@ -307,7 +400,7 @@ async function scenario(
   ctx.expect(lost === 0, 'no row lost');
   ctx.expect(duplicates === 0, 'no duplicate rows');
   ctx.expect(updated === ROWS, 'every row updated');
-  ctx.expect(stateEqual, 'server state equals the file');
+  ctx.expect(stateEqual, undone ? 'the catalog ends as it began' : 'server state equals the file');
   ctx.expect(final === 0, 'the last run exits 0');
   ctx.expect(!existsSync(`${out}.journal`), 'the journal is removed once the run completes');
   const result: Result = {
@@ -365,7 +458,12 @@ function markdown(rows: Result[]): string {
 /** Runs the built CLI; `kill.killWhen` is polled every few ms, and when it holds the child gets `kill.signal` (or `kill.onKill` runs), once. */
 async function runCli(args: string[], kill?: Kill): Promise<CliRun> {
   let pid = 0;
-  const running = runBuiltCli(args, { env: { CAKE_API_KEY: KEY }, onSpawn: (id) => (pid = id) });
+  // Each scenario says itself whether current values are read (SEND_ONLY or GUARDS_OFF).
+  const running = runBuiltCli(args, {
+    env: { CAKE_API_KEY: KEY },
+    readCurrent: true,
+    onSpawn: (id) => (pid = id),
+  });
   let poll: NodeJS.Timeout | undefined;
   if (kill) {
     poll = setInterval(() => {

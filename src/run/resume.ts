@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { OutputError } from '../errors.js';
+import { currentValuesPath } from '../record/current-values.js';
 import {
   createJournal,
   journalExists,
@@ -38,10 +39,12 @@ export function loadResume(o: ResolvedOptions, scan: Scan): Resumed {
   const path = journalPath(o.out);
   const previous = readJournal(path);
   if (!previous) {
-    throw new OutputError(
-      'E_NOTHING_TO_RESUME',
-      `nothing to resume: no journal at ${path} (did the earlier run use a different --out?)`,
-    );
+    // The values a run reads are stored before its journal opens: with them and no journal, it stopped
+    // before its first update, and the plain command starts it cleanly.
+    const why = existsSync(currentValuesPath(o.out))
+      ? 'the earlier run stopped while reading current values, before its first update: run the same command without --resume'
+      : 'did the earlier run use a different --out?';
+    throw new OutputError('E_NOTHING_TO_RESUME', `nothing to resume: no journal at ${path} (${why})`);
   }
   if (previous.header.input_sha256 !== scan.sha256) {
     throw new OutputError(

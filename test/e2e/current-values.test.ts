@@ -300,6 +300,41 @@ describe('the undo file survives what a run meets', () => {
     ).toEqual(initial);
   });
 
+  it('after kill -9 while reading current values, --resume says nothing was sent and the plain command completes', async () => {
+    const s = await sandbox({ offers: 1_000_000, latencyMs: 40 });
+    const dir = await tempDir();
+    // Ids far apart: one read each, so the read phase lasts long enough to be killed in.
+    const lines = Array.from({ length: 120 }, (_, i) => `${(i + 1) * 7919},${(i % 9) + 1}`);
+    const input = await writeCsv(dir, 'slow.csv', `offer_id,payout\n${lines.join('\n')}\n`);
+    const flags = ['--max-change', 'off', '--allow-negative-margin', '--allow-expired'];
+    let pid = 0;
+    const first = runCli(['apply', input, ...flags], {
+      env: { CAKE_API_KEY: API_KEY, CAKE_BASE_URL: s.url },
+      readCurrent: true,
+      onSpawn: (p) => (pid = p),
+    });
+    const deadline = Date.now() + 20_000;
+    while (s.stats.reads < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    process.kill(pid, 'SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    expect(s.stats.updates).toBe(0);
+    const resumed = await cli(s, ['apply', input, '--resume', ...flags]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(
+      /nothing to resume: .*stopped while reading current values, before its first update: run the same command without --resume/,
+    );
+    s.configure({ latencyMs: 0 });
+    const again = await cli(s, ['apply', input, ...flags]);
+    expect(again.code).toBe(0);
+    expect(s.stats.applied).toBe(120);
+    expect((await readResults(join(dir, 'slow.results.csv'))).map((r) => r.status)).toEqual(
+      Array(120).fill('updated'),
+    );
+    expect((await readdir(dir)).sort()).toEqual(
+      ['slow.csv', 'slow.log.jsonl', 'slow.results.csv', 'slow.undo.csv'].sort(),
+    );
+  });
+
   it('a rerun after a row whose update landed but whose answer was lost keeps the before-values of the first attempt', async () => {
     // Seed 1 draws no fault for the first request (the read) and a reset after applying for the second.
     const s = await sandbox({ catalog: CATALOG, seed: 1, faults: { resetAfterApply: 0.5 } });
