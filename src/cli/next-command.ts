@@ -6,7 +6,6 @@ export function shellQuote(word: string): string {
   return /^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-
 /**
  * The flags a follow-up command needs to go on the way this run went: where to send (the base URL as it
  * resolved, so a command printed after a run driven by CAKE_BASE_URL still works in a fresh shell), what
@@ -36,11 +35,13 @@ export function carriedFlags(
     add('--max-attempts', flags.maxAttempts);
   if (flags.timeout !== undefined && flags.timeout !== DEFAULTS.timeoutMs) add('--timeout', flags.timeout);
   if (flags.retryBudget !== undefined) add('--retry-budget', flags.retryBudget);
-  if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breakerThreshold) add('--breaker', flags.breaker);
+  if (flags.breaker !== undefined && flags.breaker !== DEFAULTS.breakerThreshold)
+    add('--breaker', flags.breaker);
   if (flags.skipInvalid) add('--skip-invalid');
   if (flags.excel) add('--excel');
   if (flags.readCurrent === false) add('--no-read-current');
-  if (flags.maxChange !== undefined && flags.maxChange !== String(DEFAULTS.maxChangePct)) add('--max-change', flags.maxChange);
+  if (flags.maxChange !== undefined && flags.maxChange !== String(DEFAULTS.maxChangePct))
+    add('--max-change', flags.maxChange);
   if (flags.allowNegativeMargin) add('--allow-negative-margin');
   if (flags.allowExpired) add('--allow-expired');
   if (flags.readPageSize !== undefined && flags.readPageSize !== 500)
