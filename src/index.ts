@@ -2,7 +2,8 @@
  * cake-bulk's public API: the pipeline functions, their option and result types, the error classes and
  * the code table. Everything else is internal. The simulator is `cake-bulk/sandbox`.
  *
- * - `planBulk` reads and validates a file and says what a run would do; it sends and writes nothing.
+ * - `planBulk` validates a file, reads every valid row's current values (GET only) and writes the plan file:
+ *   what each row would do, before -> after. It sends no update; without a base URL and key it only validates.
  * - `applyBulk` sends a file and reports each finished row through `onRow` as it is recorded.
  * - `runBulk` is either of a dry run or an apply, as the command line uses it.
  */

@@ -108,15 +108,17 @@ Examples:
   $ cake-bulk plan payouts.undo.csv                                     what undoing a run would change`,
   program: `
 Examples:
-  $ cake-bulk apply payouts.csv --dry-run
+  $ cake-bulk plan payouts.csv --base-url https://admin.example.com
   $ cake-bulk apply payouts.csv --base-url https://admin.example.com
   $ cake-bulk rerun payouts.results.csv
+  $ cake-bulk apply payouts.undo.csv --max-change off --allow-negative-margin --allow-expired
   $ cake-bulk help apply`,
   apply: `
 Examples:
   $ cake-bulk apply payouts.csv --dry-run                 check every row; send nothing
   $ CAKE_API_KEY=... cake-bulk apply payouts.xlsx --sheet Q4 --base-url https://admin.example.com
-  $ cake-bulk apply payouts.csv --resume --out payouts.results.csv   after Ctrl-C or a crash`,
+  $ cake-bulk apply payouts.csv --resume --out payouts.results.csv   after Ctrl-C or a crash
+  $ cake-bulk apply payouts.undo.csv --max-change off --allow-negative-margin --allow-expired   put a run back`,
   rerun: `
 Examples:
   $ cake-bulk rerun payouts.results.csv                   send what failed or was skipped again
@@ -136,7 +138,9 @@ Examples:
 /** The commands and their options; `done` receives the exit code of the command that ran. */
 export function buildProgram(done: (exitCode: number) => void): Command {
   const program = new Command('cake-bulk')
-    .description('Apply a spreadsheet of offer changes to CAKE update_offer: dry-run, apply, rerun, resume.')
+    .description(
+      'Apply a spreadsheet of offer changes to CAKE: plan, apply, rerun, resume, undo; from a terminal or a local web page.',
+    )
     .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()

@@ -153,8 +153,22 @@ function nextSteps(result: BulkResult, ctx: SummaryContext, kinds: Kinds): strin
   const refused = (result.codes.E_FILE_HAS_INVALID_ROWS ?? 0) > 0;
   const retry = kinds.transient.rows + kinds.stopped.rows;
   if (retry > 0 && !refused) hints.push(`send the ${retry} row(s) worth retrying again with: ${ctx.rerun}`);
+  if (refused) {
+    const held = [
+      result.invalid ? `${result.invalid} invalid` : '',
+      result.blocked ? `${result.blocked} blocked` : '',
+    ].filter(Boolean);
+    hints.push(
+      `nothing was sent: the file has ${held.join(' and ')} row(s); fix them, or send the other rows with --skip-invalid`,
+    );
+  }
   if (result.invalid > 0) {
     hints.push(`fix the invalid rows in ${result.results} (edit their cells there), then: ${ctx.rerun}`);
+  }
+  if (result.blocked > 0) {
+    hints.push(
+      `the ${result.blocked} blocked row(s) failed a guardrail (both values are in their error column): fix the value in ${result.results}, or if the change is meant, rerun with the flag the error names: ${ctx.rerun}`,
+    );
   }
   if (kinds.permanent.rows > 0) {
     hints.push(

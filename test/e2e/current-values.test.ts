@@ -175,6 +175,10 @@ describe('apply reads current values first', () => {
       'skipped',
       'blocked',
     ]);
+    expect(refused.stderr).toContain(
+      'nothing was sent: the file has 1 blocked row(s); fix them, or send the other rows with --skip-invalid',
+    );
+    expect(refused.stderr).toMatch(/the 1 blocked row\(s\) failed a guardrail .*cake-bulk rerun /);
     const sent = await cli(s, ['apply', input, '--skip-invalid', '--force']);
     expect(sent.code).toBe(1);
     expect(s.stats.updates).toBe(1);
