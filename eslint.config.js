@@ -6,6 +6,14 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The page's own script runs in the browser.
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', window: 'readonly', Element: 'readonly' },
+    },
+  },
+  {
     languageOptions: {
       globals: {
         process: 'readonly',

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,reads,dry,xlsx,rss,rate,peers]
+// npm run bench [-- --quick] [-- --full-size] [-- --only latency,zero,reads,dry,xlsx,rss,rate,peers,web]
 // Runs the built CLI against the sandbox (its own process) as a user would, several times per figure,
 // and prints one markdown table (median, min-max) plus bench/results.json. How to read it: README.md, "Performance".
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { HAS_TIME, runTimed, startSandboxProcess, summarize, withFreshSandbox } 
 import { GUARDS_OFF, createRunner } from './cake-bulk-run.mjs';
 import { readScenarios } from './reads.mjs';
 import { formatTable, num } from './table.mjs';
+import { webBench } from './web.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const { values: flags } = parseArgs({
@@ -474,6 +475,19 @@ try {
   if (!only || only.includes('xlsx')) {
     await speedCheck('before xlsx');
     await xlsxDryRun();
+  }
+  if (!only || only.includes('web')) {
+    await speedCheck('before web');
+    const web = await webBench({
+      cli: flags.cli,
+      work,
+      runs,
+      quick,
+      input: (rows) => input(rows).path,
+      progress,
+    });
+    table.push(...web.table);
+    Object.assign(details, web.details);
   }
   await speedCheck('end');
   connectionsRow();

@@ -4,6 +4,7 @@ import { collect, number, port, type RunFlags } from './flags.js';
 import { planCommand } from './plan-command.js';
 import { runCommand } from './run-command.js';
 import { runSandbox, type SandboxFlags } from './sandbox-command.js';
+import { addServeOptions, serveCommand, type ServeFlags } from './serve-command.js';
 import { stderr, stdout } from './stdio.js';
 
 const VERSION = (
@@ -129,6 +130,11 @@ Examples:
   $ cake-bulk sandbox --port 0 --latency 50 --fail-503 0.1 --seed 7`,
 };
 
+const SERVE_EXAMPLES = `
+Examples:
+  $ cake-bulk serve --sandbox                             rehearse against the bundled sandbox
+  $ CAKE_API_KEY=... cake-bulk serve --base-url https://admin.example.com --dir payout-runs`;
+
 /** The commands and their options; `done` receives the exit code of the command that ran. */
 export function buildProgram(done: (exitCode: number) => void): Command {
   const program = new Command('cake-bulk')
@@ -219,6 +225,14 @@ export function buildProgram(done: (exitCode: number) => void): Command {
   );
   sandbox.action(async (flags: SandboxFlags) => {
     done(await runSandbox(flags));
+  });
+  addServeOptions(
+    program
+      .command('serve')
+      .description('the local web page: upload, review, apply, rerun and undo in a browser')
+      .addHelpText('after', SERVE_EXAMPLES),
+  ).action(async (flags: ServeFlags) => {
+    done(await serveCommand(flags));
   });
   return program;
 }
