@@ -64,6 +64,10 @@ export function reviewText(
     lines.push(
       `  ... and ${(listed - problems.length).toLocaleString('en-US')} more invalid, blocked or not found in ${file}`,
     );
+  if (counts.failed > 0)
+    lines.push(
+      `  not read: ${counts.failed.toLocaleString('en-US')} row(s) whose offer's current values could not be read (why: the error column of ${file}); they are not sent. Plan again when the server answers`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

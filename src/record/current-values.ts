@@ -8,7 +8,7 @@ export type CurrentEntry = CurrentOffer | 'not_found' | { failed: string };
 
 /**
  * The offers' current values, on disk, one fixed-width record a row (at the row's position in the file)
- * with names appended after the records. Reads arrive in any order (pages of the catalog, or one offer
+ * with names (and why a read failed) appended after the records. Reads arrive in any order (pages of the catalog, or one offer
  * at a time); the passes read them back in file order, so memory stays flat whatever the file and
  * catalog size. Kept beside the journal so a resumed run uses the values read before its first update.
  */
@@ -70,10 +70,18 @@ export function createCurrentStore(path: string, runId: string, rows: number): C
   return {
     put(seq, entry) {
       const record = Buffer.alloc(RECORD);
+      // Text of any length (a name, why a read failed) goes after the records; the record points to it.
+      const putLong = (text: string) => {
+        const bytes = Buffer.from(text, 'utf8');
+        write(bytes, nameAt);
+        record.writeUInt32LE(bytes.length, NAME_LENGTH_AT);
+        record.writeDoubleLE(nameAt, NAME_OFFSET_AT);
+        nameAt += bytes.length;
+      };
       if (entry === 'not_found') record[0] = MISSING;
       else if ('failed' in entry) {
         record[0] = FAILED;
-        putText(record, STATUS_AT, STATUS_BYTES, entry.failed);
+        putLong(entry.failed);
       } else {
         record[0] = FOUND;
         let known = 0;
@@ -94,11 +102,7 @@ export function createCurrentStore(path: string, runId: string, rows: number): C
           known |= KNOWN.expiration_date;
         }
         if (entry.offer_name !== undefined) {
-          const name = Buffer.from(entry.offer_name, 'utf8');
-          write(name, nameAt);
-          record.writeUInt32LE(name.length, NAME_LENGTH_AT);
-          record.writeDoubleLE(nameAt, NAME_OFFSET_AT);
-          nameAt += name.length;
+          putLong(entry.offer_name);
           known |= KNOWN.offer_name;
         }
         record[1] = known;
@@ -155,7 +159,7 @@ export function openCurrentReader(path: string, runId: string, rows: number): Cu
         case MISSING:
           return 'not_found';
         case FAILED:
-          return { failed: getText(record, STATUS_AT) };
+          return { failed: getLong(record, fd, path) };
         case FOUND:
           return decode(record, fd, path);
         default:
@@ -173,14 +177,17 @@ function decode(record: Buffer, fd: number, path: string): CurrentOffer {
   if (known & KNOWN.payout) offer.payout = record.readDoubleLE(PAYOUT_AT);
   if (known & KNOWN.revenue) offer.revenue = record.readDoubleLE(REVENUE_AT);
   if (known & KNOWN.expiration_date) offer.expiration_date = getText(record, EXPIRES_AT - 1);
-  if (known & KNOWN.offer_name) {
-    const name = Buffer.alloc(record.readUInt32LE(NAME_LENGTH_AT));
-    const read = readSync(fd, name, 0, name.length, record.readDoubleLE(NAME_OFFSET_AT));
-    if (read !== name.length)
-      throw new OutputError('E_OUTPUT', `${path} is cut short; start the run over with --force`);
-    offer.offer_name = name.toString('utf8');
-  }
+  if (known & KNOWN.offer_name) offer.offer_name = getLong(record, fd, path);
   return offer;
+}
+
+/** The text a record points to after the records. */
+function getLong(record: Buffer, fd: number, path: string): string {
+  const text = Buffer.alloc(record.readUInt32LE(NAME_LENGTH_AT));
+  const read = readSync(fd, text, 0, text.length, record.readDoubleLE(NAME_OFFSET_AT));
+  if (read !== text.length)
+    throw new OutputError('E_OUTPUT', `${path} is cut short; start the run over with --force`);
+  return text.toString('utf8');
 }
 
 /** A length byte then the text; false (nothing written) when it does not fit, so it reads as unknown. */

@@ -273,6 +273,18 @@ describe('reading many offers cheaply', () => {
     }
     expect(run.stderr).not.toContain(API_KEY);
   });
+  it('says which rows could not be read, and why, when reads keep failing', async () => {
+    const s = await sandbox({ offers: 100, faults: { http503: 1 } });
+    const dir = await tempDir();
+    const input = await writeCsv(dir, 'down.csv', 'offer_id,payout\n5,1\n6,2\n');
+    const run = await cli(s, ['plan', input, '--max-attempts', '2']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("not read: 2 row(s) whose offer's current values could not be read");
+    const rows = await readResults(join(dir, 'down.plan.csv'));
+    expect(rows.map((r) => r.error_code)).toEqual(['E_NOT_READ', 'E_NOT_READ']);
+    for (const row of rows) expect(row.error).toMatch(/could not be read \(E_HTTP_503: HTTP 503/);
+    expect(s.stats.updates).toBe(0);
+  });
 });
 
 describe('the undo file survives what a run meets', () => {

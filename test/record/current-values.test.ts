@@ -36,7 +36,7 @@ describe('the store of current values', () => {
       },
       { offer_status: 'paused' },
       'not_found',
-      { failed: 'E_HTTP_503' },
+      { failed: 'E_HTTP_503: the server answered HTTP 503 (Service Unavailable) 5 times' },
       { offer_name: 'Crédit — 信用卡 🎯', payout: 0 },
       {},
     ];
