@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { startSandbox } from '../src/sandbox/index.js';
+import { loadCatalogCsv, startSandbox } from '../src/sandbox/index.js';
 import { startWebServer } from '../src/web/server.js';
 import { CHROMIUM_ARGS } from '../test/web/support/browser.js';
 
@@ -19,7 +19,13 @@ mkdirSync(out, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'cake-bulk-screens-'));
 const key = 'screenshot-key-0000';
 
-const sandbox = await startSandbox({ apiKey: key, latencyMs: 250, seed: 3 });
+// The demo's catalog (samples/catalog.csv): the review shows what `npm run demo` shows.
+const sandbox = await startSandbox({
+  apiKey: key,
+  latencyMs: 250,
+  seed: 3,
+  catalog: await loadCatalogCsv(join(root, 'samples', 'catalog.csv')),
+});
 const web = await startWebServer({
   dir: join(work, 'cake-bulk-runs'),
   baseUrl: sandbox.url,
