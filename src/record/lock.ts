@@ -2,6 +2,7 @@ import { closeSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { OutputError } from '../errors.js';
 import { cannotWrite, openOutputFile, readOwnFile, removeQuietly } from './output-file.js';
+import { processIsRunning } from './process-running.js';
 
 /** What a lock file says about the run holding it. */
 export interface LockInfo {
@@ -92,13 +93,7 @@ function ageMs(path: string): number {
 
 /** On another host a process cannot be checked: it is taken to be alive. */
 function isAlive(holder: LockInfo): boolean {
-  if (holder.host !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return holder.host !== hostname() || processIsRunning(holder.pid);
 }
 
 function locked(resultsPath: string, path: string, holder: LockInfo | undefined): OutputError {

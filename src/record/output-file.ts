@@ -7,12 +7,14 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readdirSync,
   renameSync,
   unlinkSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { OutputError } from '../errors.js';
+import { processIsRunning } from './process-running.js';
 
 const { O_WRONLY, O_RDONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK } = constants;
 
@@ -82,6 +84,7 @@ export interface Replacement {
 export function replaceOutputFile(path: string): Replacement {
   refuseLinkOrFolder(path);
   makeFolders(path);
+  removeStaleTemps(path);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number;
   try {
@@ -122,6 +125,31 @@ export function removeQuietly(path: string): void {
     unlinkSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw cannotWrite(path, error);
+  }
+}
+
+/**
+ * Removes the half-written replacements of `path` that a killed run left behind (SIGKILL runs no cleanup),
+ * so a folder does not fill with hidden copies of a results file. Only files named as ours, by a process
+ * that is gone: a live run's replacement is its own.
+ */
+function removeStaleTemps(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length))?.[1];
+    if (pid === undefined || processIsRunning(Number(pid))) continue;
+    try {
+      if (lstatSync(join(dirname(path), name)).isFile()) unlinkSync(join(dirname(path), name));
+    } catch {
+      // Gone already, or not ours to remove: the run does not depend on it.
+    }
   }
 }
 

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readResults } from '../support/helpers.js';
 import {
@@ -127,5 +128,30 @@ describe('kill -9', () => {
     expect(rowNumbers(final)).toEqual(inputRows(rows));
     expect(final.every((row) => row.status === 'updated')).toBe(true);
     expect(offersNotMatching(server.store, rows)).toEqual([]);
+  });
+
+  it('leaves a half-written results file behind when it lands in a resumed run; the next run removes it', async () => {
+    const rows = 3000;
+    const { server, out, apply, signal } = await startApplyRun(rows, {});
+    const run = apply('--concurrency', '8');
+    await waitFor(() => server.store.updates.size >= rows / 3);
+    signal('SIGKILL');
+    await run;
+    // A resumed run rewrites the results beside the file and renames at the end; kill it before then.
+    const again = apply('--resume', '--concurrency', '8');
+    await waitFor(() => server.store.updates.size >= (rows * 2) / 3);
+    signal('SIGKILL');
+    expect((await again).signal).toBe('SIGKILL');
+    const dir = dirname(out);
+    const temps = () => readdirSync(dir).filter((name) => name.endsWith('.tmp'));
+    expect(temps()).toHaveLength(1);
+    // One named for a live process (this one) is another run's, and stays.
+    const live = `.${basename(out)}.${process.pid}.0badf00d.tmp`;
+    writeFileSync(join(dir, live), '');
+
+    const resumed = await apply('--resume', '--concurrency', '8');
+    expect(resumed.code).toBe(0);
+    expect(temps()).toEqual([live]);
+    expect((await readResults(out)).every((row) => row.status === 'updated')).toBe(true);
   });
 });
