@@ -399,7 +399,10 @@ async function scenario(
   const retries = events.filter((event) => event.event === 'retry').length;
   const ends = events.filter((event) => event.event === 'run_end');
   const throttleCuts = ends.reduce((sum, event) => sum + Number(event.throttleCuts ?? 0), 0);
-  if (throttleCuts > 0) ctx.note(`the pool slowed down ${throttleCuts}x for throttling`);
+  if (throttleCuts > 0)
+    ctx.note(
+      `the adaptive limit cut the rate ${throttleCuts} time${throttleCuts === 1 ? '' : 's'} for throttling`,
+    );
   const final = codes.at(-1);
   ctx.expect(lost === 0, 'no row lost');
   ctx.expect(duplicates === 0, 'no duplicate rows');

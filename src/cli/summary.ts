@@ -1,18 +1,9 @@
 import { describeCode, type BulkResult, type CodeKind } from '../index.js';
+import { ROW_STATUSES } from '../types.js';
 import type { Color } from './color.js';
 
-/** The `--json` summary's counts, in its documented order. */
-const JSON_COUNTS = [
-  'total',
-  'updated',
-  'unchanged',
-  'failed',
-  'invalid',
-  'blocked',
-  'not_found',
-  'skipped',
-  'dry_run',
-] as const;
+/** The `--json` summary's counts, in its documented order: a run's result has no `change` rows. */
+const JSON_COUNTS = ['total', ...ROW_STATUSES.filter((status) => status !== 'change')] as const;
 
 /** The `--json` summary: exactly the documented shape. */
 export function jsonSummary(result: BulkResult): string {

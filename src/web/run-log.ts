@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ROW_STATUSES } from '../types.js';
 import type { RunSummary } from './run-meta.js';
 
 /** The counts of a log's last `run_end` line: a run made by the CLI has no `run.json`. */
@@ -32,16 +33,7 @@ export function lastRunEnd(log: string): RunSummary | undefined {
 
 function countsOf(end: Record<string, unknown>): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const key of [
-    'total',
-    'updated',
-    'unchanged',
-    'failed',
-    'invalid',
-    'blocked',
-    'not_found',
-    'skipped',
-  ]) {
+  for (const key of ['total', ...ROW_STATUSES]) {
     if (typeof end[key] === 'number') counts[key] = end[key];
   }
   return counts;
