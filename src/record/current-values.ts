@@ -1,7 +1,24 @@
-import { closeSync, fsyncSync, openSync, readSync, writeSync, constants } from 'node:fs';
-import { OutputError } from '../errors.js';
+import { closeSync, fsyncSync, writeSync } from 'node:fs';
 import type { CurrentOffer } from '../types.js';
 import { cannotWrite, openOutputFile, removeQuietly } from './output-file.js';
+import {
+  RECORD,
+  MAGIC,
+  FOUND,
+  MISSING,
+  FAILED,
+  KNOWN,
+  STATUS_AT,
+  STATUS_BYTES,
+  PAYOUT_AT,
+  REVENUE_AT,
+  EXPIRES_AT,
+  EXPIRES_BYTES,
+  NAME_LENGTH_AT,
+  NAME_OFFSET_AT,
+  TEXT_WINDOW,
+  putText,
+} from './current-layout.js';
 
 /** What List Offers said of one row's offer: its values, that it does not exist, or why it could not be read. */
 export type CurrentEntry = CurrentOffer | 'not_found' | { failed: string };
@@ -29,21 +46,8 @@ export function currentValuesPath(resultsPath: string): string {
   return `${resultsPath}.current`;
 }
 
-/** Bytes a row; the first holds its state: 0 not read, then FOUND, MISSING or FAILED. */
-const RECORD = 96;
-const MAGIC = 'cake-bulk current values 1';
-const FOUND = 1;
-const MISSING = 2;
-const FAILED = 3;
-const KNOWN = { offer_name: 1, offer_status: 2, payout: 4, revenue: 8, expiration_date: 16 } as const;
-const STATUS_AT = 2;
-const STATUS_BYTES = 30;
-const PAYOUT_AT = 33;
-const REVENUE_AT = 41;
-const EXPIRES_AT = 50;
-const EXPIRES_BYTES = 32;
-const NAME_LENGTH_AT = 82;
-const NAME_OFFSET_AT = 86;
+/** Records written in one call when rows arrive in file order (a sheet sorted by offer id, read by pages). */
+const RUN_RECORDS = 512;
 
 /** Creates the store for `rows` rows of run `runId`, replacing any left by an earlier run. */
 export function createCurrentStore(path: string, runId: string, rows: number): CurrentStore {
@@ -54,7 +58,6 @@ export function createCurrentStore(path: string, runId: string, rows: number): C
   } catch (error) {
     throw cannotWrite(path, error);
   }
-  let nameAt = RECORD * (rows + 1);
   const header = Buffer.alloc(RECORD);
   header.write(`${MAGIC}\n${runId}\n${rows}\n`);
   const write = (buffer: Buffer, position: number) => {
@@ -66,17 +69,41 @@ export function createCurrentStore(path: string, runId: string, rows: number): C
     }
   };
   write(header, 0);
+  // A write a row cost two system calls a row; consecutive rows' records are written as one run, and text
+  // is appended through a buffer. Nothing is read back before finish(), which writes out what is held.
+  const run = Buffer.alloc(RECORD * RUN_RECORDS);
+  let runFirst = 0;
+  let runCount = 0;
+  const flushRun = () => {
+    if (runCount > 0) write(run.subarray(0, runCount * RECORD), RECORD * (runFirst + 1));
+    runCount = 0;
+  };
+  const text = Buffer.alloc(TEXT_WINDOW);
+  let textAt = RECORD * (rows + 1);
+  let textHeld = 0;
+  const flushText = () => {
+    if (textHeld > 0) write(text.subarray(0, textHeld), textAt - textHeld);
+    textHeld = 0;
+  };
   let open = true;
   return {
     put(seq, entry) {
-      const record = Buffer.alloc(RECORD);
+      if (runCount > 0 && (seq !== runFirst + runCount || runCount === RUN_RECORDS)) flushRun();
+      if (runCount === 0) runFirst = seq;
+      const record = run.subarray(runCount * RECORD, (runCount + 1) * RECORD).fill(0);
+      runCount++;
       // Text of any length (a name, why a read failed) goes after the records; the record points to it.
-      const putLong = (text: string) => {
-        const bytes = Buffer.from(text, 'utf8');
-        write(bytes, nameAt);
+      const putLong = (value: string) => {
+        const bytes = Buffer.from(value, 'utf8');
+        if (textHeld + bytes.length > text.length) flushText();
+        if (bytes.length > text.length) write(bytes, textAt);
+        else {
+          bytes.copy(text, textHeld);
+          textHeld += bytes.length;
+        }
         record.writeUInt32LE(bytes.length, NAME_LENGTH_AT);
-        record.writeDoubleLE(nameAt, NAME_OFFSET_AT);
-        nameAt += bytes.length;
+        record.writeDoubleLE(textAt, NAME_OFFSET_AT);
+        textAt += bytes.length;
       };
       if (entry === 'not_found') record[0] = MISSING;
       else if ('failed' in entry) {
@@ -107,9 +134,10 @@ export function createCurrentStore(path: string, runId: string, rows: number): C
         }
         record[1] = known;
       }
-      write(record, RECORD * (seq + 1));
     },
     finish() {
+      flushRun();
+      flushText();
       header.write(`${MAGIC}\n${runId}\n${rows}\ncomplete\n`);
       write(header, 0);
       try {
@@ -125,80 +153,4 @@ export function createCurrentStore(path: string, runId: string, rows: number): C
       closeSync(fd);
     },
   };
-}
-
-/** Opens a store for reading in file order; undefined when there is none or it is not this run's and complete. */
-export function openCurrentReader(path: string, runId: string, rows: number): CurrentReader | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  const header = Buffer.alloc(RECORD);
-  readSync(fd, header, 0, RECORD, 0);
-  const [magic, id, count, state] = header.toString('utf8').split('\n');
-  if (magic !== MAGIC || id !== runId || Number(count) !== rows || state !== 'complete') {
-    closeSync(fd);
-    return undefined;
-  }
-  const CHUNK = 512;
-  const chunk = Buffer.alloc(RECORD * CHUNK);
-  let first = -CHUNK;
-  let filled = 0;
-  return {
-    get(seq) {
-      if (seq < first || seq >= first + filled / RECORD) {
-        first = seq;
-        filled = readSync(fd, chunk, 0, chunk.length, RECORD * (seq + 1));
-      }
-      const at = (seq - first) * RECORD;
-      if (at + RECORD > filled) return undefined;
-      const record = chunk.subarray(at, at + RECORD);
-      switch (record[0]) {
-        case MISSING:
-          return 'not_found';
-        case FAILED:
-          return { failed: getLong(record, fd, path) };
-        case FOUND:
-          return decode(record, fd, path);
-        default:
-          return undefined;
-      }
-    },
-    close: () => closeSync(fd),
-  };
-}
-
-function decode(record: Buffer, fd: number, path: string): CurrentOffer {
-  const known = record[1]!;
-  const offer: CurrentOffer = {};
-  if (known & KNOWN.offer_status) offer.offer_status = getText(record, STATUS_AT);
-  if (known & KNOWN.payout) offer.payout = record.readDoubleLE(PAYOUT_AT);
-  if (known & KNOWN.revenue) offer.revenue = record.readDoubleLE(REVENUE_AT);
-  if (known & KNOWN.expiration_date) offer.expiration_date = getText(record, EXPIRES_AT - 1);
-  if (known & KNOWN.offer_name) offer.offer_name = getLong(record, fd, path);
-  return offer;
-}
-
-/** The text a record points to after the records. */
-function getLong(record: Buffer, fd: number, path: string): string {
-  const text = Buffer.alloc(record.readUInt32LE(NAME_LENGTH_AT));
-  const read = readSync(fd, text, 0, text.length, record.readDoubleLE(NAME_OFFSET_AT));
-  if (read !== text.length)
-    throw new OutputError('E_OUTPUT', `${path} is cut short; start the run over with --force`);
-  return text.toString('utf8');
-}
-
-/** A length byte then the text; false (nothing written) when it does not fit, so it reads as unknown. */
-function putText(record: Buffer, at: number, room: number, text: string): boolean {
-  const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length > room) return false;
-  record[at] = bytes.length;
-  bytes.copy(record, at + 1);
-  return true;
-}
-
-function getText(record: Buffer, at: number): string {
-  return record.toString('utf8', at + 1, at + 1 + record[at]!);
 }

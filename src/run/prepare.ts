@@ -1,10 +1,6 @@
 import { CakeBulkError } from '../errors.js';
-import {
-  createCurrentStore,
-  openCurrentReader,
-  type CurrentEntry,
-  type CurrentReader,
-} from '../record/current-values.js';
+import { createCurrentStore, type CurrentEntry, type CurrentReader } from '../record/current-values.js';
+import { openCurrentReader } from '../record/current-reader.js';
 import type { Machinery } from './machinery.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import { readCurrentValues, type ReadReport } from './read-current.js';

@@ -1,12 +1,8 @@
 import { symlinkSync, truncateSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  createCurrentStore,
-  currentValuesPath,
-  openCurrentReader,
-  type CurrentEntry,
-} from '../../src/record/current-values.js';
+import { createCurrentStore, currentValuesPath, type CurrentEntry } from '../../src/record/current-values.js';
+import { openCurrentReader } from '../../src/record/current-reader.js';
 import { tempDir } from '../support/helpers.js';
 
 async function storePath(): Promise<string> {
@@ -59,6 +55,24 @@ describe('the store of current values', () => {
     reader.close();
     const names = Array.from({ length: rows }, (_, seq) => `Offer ${seq}`).join('').length;
     expect(statSync(path).size).toBe(96 * (rows + 1) + names);
+  });
+
+  it('gives back thousands of rows put in runs, in a shuffle and with names of any length', async () => {
+    const path = await storePath();
+    const rows = 5_000;
+    const name = (seq: number) =>
+      seq === 777 ? 'x'.repeat(100_000) : `Offer ${seq} ${'é'.repeat(seq % 97)}`;
+    const entry = (seq: number): CurrentEntry =>
+      seq % 11 === 0 ? 'not_found' : { offer_name: name(seq), payout: seq / 4, offer_status: 'active' };
+    // The first half in file order (written as runs), the second shuffled (a record at a time).
+    const shuffled = Array.from({ length: rows / 2 }, (_, i) => rows / 2 + ((i * 7919) % (rows / 2)));
+    const store = createCurrentStore(path, 'run-c', rows);
+    for (let seq = 0; seq < rows / 2; seq++) store.put(seq, entry(seq));
+    for (const seq of shuffled) store.put(seq, entry(seq));
+    store.finish();
+    const back = readAll(path, 'run-c', rows);
+    expect(back.length).toBe(rows);
+    for (let seq = 0; seq < rows; seq++) expect(back[seq]).toEqual(entry(seq));
   });
 
   it('reads a status or date too long for its slot as unknown, not cut', async () => {
