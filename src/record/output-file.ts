@@ -131,7 +131,8 @@ export function removeQuietly(path: string): void {
 /**
  * Removes the half-written replacements of `path` that a killed run left behind (SIGKILL runs no cleanup),
  * so a folder does not fill with hidden copies of a results file. Only files named as ours, by a process
- * that is gone: a live run's replacement is its own.
+ * that is gone: a live run's replacement is its own. The caller holds the run's lock on this output set, so
+ * no run on another host can be writing one of them.
  */
 function removeStaleTemps(path: string): void {
   const prefix = `.${basename(path)}.`;
