@@ -44,15 +44,30 @@ export interface BulkResult extends Record<RowStatus, number> {
 }
 
 /** A run's exit code: unchanged rows count as done. */
+/** The exit code a stopped run ends with, whatever its rows: undefined when it was not stopped. */
+export function stopExitCode(stopped: StopReason | undefined): number | undefined {
+  switch (stopped) {
+    case 'interrupted':
+    case 'aborted':
+      return 130;
+    case 'auth':
+    case 'tls':
+      return 2;
+    case 'circuit':
+      return 1;
+    case undefined:
+      return undefined;
+  }
+}
+
 export function exitCodeFor(
   stopped: StopReason | undefined,
   counts: Record<RowStatus, number>,
   total: number,
   dryRun: boolean,
 ): number {
-  if (stopped === 'interrupted' || stopped === 'aborted') return 130;
-  if (stopped === 'auth' || stopped === 'tls') return 2;
-  if (stopped === 'circuit') return 1;
+  const byStop = stopExitCode(stopped);
+  if (byStop !== undefined) return byStop;
   const good = dryRun
     ? counts.dry_run + counts.updated + counts.unchanged
     : counts.updated + counts.unchanged;

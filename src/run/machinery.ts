@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { CakeEndpoint } from '../cake/endpoint.js';
 import type { LogLine } from '../record/log.js';
@@ -37,14 +38,25 @@ export interface MachineryDeps {
   stop: StopPolicy;
   abortSignal: AbortSignal | undefined;
   logLine: LogLine;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random: () => number;
-  now: () => number;
+  /** @default a timer that ends early, without throwing, when `signal` aborts */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default performance.now */
+  now?: () => number;
   /** Retries allowed across the run when --retry-budget is not given. */
   defaultBudget: number;
 }
 
-export function createMachinery(o: ResolvedOptions, deps: MachineryDeps): Machinery {
+export function createMachinery(o: ResolvedOptions, given: MachineryDeps): Machinery {
+  const deps = {
+    ...given,
+    sleep:
+      given.sleep ??
+      ((ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined)),
+    random: given.random ?? Math.random,
+    now: given.now ?? (() => performance.now()),
+  };
   const { stop } = deps;
   const budget = createRetryBudget(o.retryBudget ?? deps.defaultBudget);
   // A request waiting for its rate slot when the run stops will not be sent: its wait ends at once too.

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { wallClock } from '../date-time.js';
 import { checkInputFile } from '../read/input-file.js';
 import { currentValuesPath } from '../record/current-values.js';
 import { acquireLock } from '../record/lock.js';
@@ -11,9 +9,10 @@ import { takeSnapshot } from '../record/snapshot.js';
 import { createAgent } from '../send/agent.js';
 import type { RowStatus } from '../types.js';
 import type { ReadHeader } from '../validate/columns.js';
+import { stopExitCode } from './bulk-result.js';
 import { createMachinery } from './machinery.js';
 import type { BulkOptions } from './options.js';
-import { resolveOptions } from './resolve-options.js';
+import { guardsNow, resolveOptions } from './resolve-options.js';
 import { checkOutputPaths } from './output-guard.js';
 import { planPass } from './plan-pass.js';
 import { currentValues, lookup, scanInput } from './prepare.js';
@@ -100,9 +99,9 @@ export async function planBulk(options: PlanOptions): Promise<PlanResult> {
           stop,
           abortSignal: options.abortSignal,
           logLine: () => undefined,
-          sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined)),
-          random: options.random ?? Math.random,
-          now: options.now ?? (() => performance.now()),
+          sleep: options.sleep,
+          random: options.random,
+          now: options.now,
           defaultBudget: Math.max(100, scan.total),
         })
       : undefined;
@@ -119,7 +118,7 @@ export async function planBulk(options: PlanOptions): Promise<PlanResult> {
       resumable: false,
     });
     const reader = values?.open();
-    const guards = { ...o.guards, now: wallClock((options.clock ?? (() => new Date()))()) };
+    const guards = guardsNow(o, options.clock);
     let pass;
     try {
       pass = await planPass({
@@ -151,16 +150,7 @@ export async function planBulk(options: PlanOptions): Promise<PlanResult> {
       problems: pass.problems,
       warnings,
       stopped: stop.reason,
-      exitCode:
-        stop.reason === 'auth' || stop.reason === 'tls'
-          ? 2
-          : stop.reason === 'circuit'
-            ? 1
-            : stop.reason
-              ? 130
-              : bad > 0
-                ? 1
-                : 0,
+      exitCode: stopExitCode(stop.reason) ?? (bad > 0 ? 1 : 0),
     };
   } finally {
     stop.close();

@@ -1,5 +1,7 @@
 import { resolveEndpoint, type CakeEndpoint } from '../cake/endpoint.js';
+import { wallClock } from '../date-time.js';
 import { UsageError } from '../errors.js';
+import type { Guards } from '../plan/guardrails.js';
 import type { BackoffOptions } from '../send/retry-delay.js';
 import { KNOWN_COLUMNS, type HeaderMapping } from '../validate/columns.js';
 import type { BulkOptions } from './options.js';
@@ -43,6 +45,11 @@ export const DEFAULTS = {
   readPageSize: 500,
   backoff: { baseMs: 250, capMs: 30_000, maxRetryAfterMs: 60_000 },
 } as const;
+
+/** The run's guardrails, with the wall clock read once as the run starts planning. */
+export function guardsNow(o: ResolvedOptions, clock: () => Date = () => new Date()): Guards {
+  return { ...o.guards, now: wallClock(clock()) };
+}
 
 /** Checks every option once and fills in defaults, so later stages see no optional values. */
 export function resolveOptions(options: BulkOptions): ResolvedOptions {

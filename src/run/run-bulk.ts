@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
-import { wallClock } from '../date-time.js';
 import { checkInputFile } from '../read/input-file.js';
 import { currentValuesPath } from '../record/current-values.js';
 import { journalPath } from '../record/journal.js';
@@ -17,7 +15,7 @@ import { openOutputs } from './open-outputs.js';
 import { planStage } from './plan-stage.js';
 import { createMachinery, type Machinery } from './machinery.js';
 import type { BulkOptions } from './options.js';
-import { resolveOptions, type ResolvedOptions } from './resolve-options.js';
+import { guardsNow, resolveOptions, type ResolvedOptions } from './resolve-options.js';
 import { checkOutputPaths } from './output-guard.js';
 import { lookup, scanInput } from './prepare.js';
 import { checkJournalFree, loadResume } from './resume.js';
@@ -91,9 +89,9 @@ async function runLocked(
         abortSignal: options.abortSignal,
         // Read attempts happen before the log is open: their lines wait for it.
         logLine: (fields) => logLine(fields),
-        sleep: options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined)),
-        random: options.random ?? Math.random,
-        now: options.now ?? (() => performance.now()),
+        sleep: options.sleep,
+        random: options.random,
+        now: options.now,
         defaultBudget: Math.max(100, scan.total - scan.carried - (scan.invalid ?? 0)),
       });
   const progress = setInterval(
@@ -104,7 +102,7 @@ async function runLocked(
   const storePath = currentValuesPath(o.out);
   let journalOpen = false;
   try {
-    const guards = { ...o.guards, now: wallClock((options.clock ?? (() => new Date()))()) };
+    const guards = guardsNow(o, options.clock);
     const staged = await planStage({
       o,
       machinery,
