@@ -115,7 +115,8 @@ function cut(message: string): string {
   return line.length > 500 ? `${line.slice(0, 500)}...` : line;
 }
 
-function retryable(
+/** A failure worth another attempt. */
+export function retryable(
   code: string,
   message: string,
   httpStatus: number | undefined,

@@ -1,6 +1,6 @@
 import type { Redactor } from '../redact.js';
 import type { AttemptResult, CurrentOffer, HttpAnswer, HttpRequest } from '../types.js';
-import { classifyAnswer } from './classify-answer.js';
+import { classifyAnswer, retryable } from './classify-answer.js';
 
 /** One offer of a List Offers answer. */
 export interface ListedOffer {
@@ -45,14 +45,7 @@ export function classifyListAnswer(answer: HttpAnswer, redact: Redactor): Attemp
   if (classified.kind !== 'success') return classified;
   const page = readPage(classified.body, redact);
   if (typeof page === 'string') {
-    return {
-      kind: 'retryable',
-      code: 'E_BAD_RESPONSE',
-      message: `List Offers answered Success, but ${page}`,
-      httpStatus: classified.httpStatus,
-      retryAfterMs: undefined,
-      throttled: false,
-    };
+    return retryable('E_BAD_RESPONSE', `List Offers answered Success, but ${page}`, classified.httpStatus);
   }
   return { kind: 'success', httpStatus: classified.httpStatus, offer: {}, mismatches: [], payload: page };
 }
