@@ -77,6 +77,26 @@ export function moneySummary(plan: PlanSummary): Html {
 }
 
 /** The guardrails in use, changeable; submitting plans the run again with them. */
+/** One guardrail switch of the form, posted as `1` when on. */
+function checkbox(
+  id: string,
+  name: string,
+  checked: boolean | undefined,
+  enabled: boolean,
+  label: string,
+): Html {
+  return html`<p>
+    <input
+      id="${id}"
+      name="${name}"
+      type="checkbox"
+      value="1"
+      ${checked ? html` checked` : ''}${enabled ? '' : html` disabled`}
+    />
+    <label for="${id}">${label}</label>
+  </p>`;
+}
+
 export function guardForm(run: RunInfo, csrf: string, enabled: boolean): Html {
   const s = run.meta.settings;
   const off = s.maxChangePct === 'off';
@@ -97,36 +117,21 @@ export function guardForm(run: RunInfo, csrf: string, enabled: boolean): Html {
           ${enabled ? '' : html` disabled`}
         />
       </p>
-      <p>
-        <input
-          id="no-limit"
-          name="noLimit"
-          type="checkbox"
-          value="1"
-          ${off ? html` checked` : ''}${enabled ? '' : html` disabled`}
-        />
-        <label for="no-limit">No limit on the size of a change</label>
-      </p>
-      <p>
-        <input
-          id="negative-margin"
-          name="allowNegativeMargin"
-          type="checkbox"
-          value="1"
-          ${s.allowNegativeMargin ? html` checked` : ''}${enabled ? '' : html` disabled`}
-        />
-        <label for="negative-margin">Allow a payout above the revenue (negative margin)</label>
-      </p>
-      <p>
-        <input
-          id="allow-expired"
-          name="allowExpired"
-          type="checkbox"
-          value="1"
-          ${s.allowExpired ? html` checked` : ''}${enabled ? '' : html` disabled`}
-        />
-        <label for="allow-expired">Allow making an offer active whose expiration date has passed</label>
-      </p>
+      ${checkbox('no-limit', 'noLimit', off, enabled, 'No limit on the size of a change')}
+      ${checkbox(
+        'negative-margin',
+        'allowNegativeMargin',
+        s.allowNegativeMargin,
+        enabled,
+        'Allow a payout above the revenue (negative margin)',
+      )}
+      ${checkbox(
+        'allow-expired',
+        'allowExpired',
+        s.allowExpired,
+        enabled,
+        'Allow making an offer active whose expiration date has passed',
+      )}
       <button type="submit" ${enabled ? '' : html` disabled`}>Re-plan</button>
     </form>
   </section>`;
