@@ -1,10 +1,11 @@
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { OutputError } from '../errors.js';
 import type { BeforeValues, UpdateField } from '../types.js';
 import { UPDATE_FIELDS } from '../types.js';
 import { csvLine } from './csv-line.js';
 import { protectCell } from './csv-safe.js';
-import { cannotWrite, replaceOutputFile } from './output-file.js';
+import { createLineFile } from './line-file.js';
+import { replaceOutputFile } from './output-file.js';
 
 /** The undo file beside the results: `payouts.results.csv` -> `payouts.undo.csv`. */
 export function undoPath(resultsPath: string): string {
@@ -52,20 +53,11 @@ export function createUndoFile(path: string, fields: readonly UpdateField[], ove
   }
   const columns = UPDATE_FIELDS.filter((field) => fields.includes(field));
   const file = replaceOutputFile(path);
-  const lines: string[] = [csvLine(['offer_id', ...columns], '\n')];
-  let buffered = 0;
+  // Written beside its target as the plan pass goes, through the same buffered writer as the results.
+  const lines = createLineFile(file.fd, { path, maxDelayMs: 1000 });
   let unrestorable = 0;
-  const flush = () => {
-    const text = Buffer.from(lines.join(''));
-    lines.length = 0;
-    buffered = 0;
-    try {
-      for (let done = 0; done < text.length;) done += writeSync(file.fd, text, done, text.length - done);
-    } catch (error) {
-      file.abandon();
-      throw cannotWrite(path, error);
-    }
-  };
+  // A write that fails (a full disk) throws: the run abandons the file.
+  lines.write(csvLine(['offer_id', ...columns], '\n'));
   return {
     path,
     add(offerId, before, changed) {
@@ -81,19 +73,29 @@ export function createUndoFile(path: string, fields: readonly UpdateField[], ove
         return protectCell(value);
       });
       if (restorable === 0) return false;
-      lines.push(csvLine([String(offerId), ...cells], '\n'));
-      if (++buffered >= 512) flush();
+      lines.write(csvLine([String(offerId), ...cells], '\n'));
       return true;
     },
     get unrestorable() {
       return unrestorable;
     },
     commit() {
-      flush();
+      try {
+        lines.release();
+      } catch (error) {
+        file.abandon();
+        throw error;
+      }
       file.commit();
     },
     abandon() {
-      file.abandon();
+      try {
+        lines.release();
+      } catch {
+        // The file is removed anyway; its write failure was already reported, or is moot.
+      } finally {
+        file.abandon();
+      }
     },
   };
 }
