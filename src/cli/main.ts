@@ -11,6 +11,12 @@ import { stderr, stdout } from './stdio.js';
 // few % more CPU (docs/performance.md). Only the CLI sets this: a library must not change its host's GC.
 // The flag exists in Node 20, 22 and 24.
 setFlagsFromString('--heap-growing-percent=100');
+// undici parses HTTP with llhttp compiled to WebAssembly. Once the parser runs hot, V8 recompiles it with
+// TurboFan, whose register allocator takes tens of MB for that one large function, on background threads
+// whose malloc arenas keep much of it: the largest single step in a run's peak memory, for a parse that is
+// only a little faster (docs/performance.md). Staying in the baseline compiler (Liftoff) avoids it. Read
+// when a module is compiled, which is after this line; the flag exists in Node 20, 22 and 24.
+setFlagsFromString('--liftoff-only');
 
 /** The only place that touches argv, stdout/stderr and the exit code. */
 export async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import {
 import type { CurrentStore } from '../record/current-values.js';
 import { sendAttempt } from '../send/attempt.js';
 import { sendRow } from '../send/send-row.js';
+import { rowArray } from '../row-array.js';
 import type { Machinery } from './machinery.js';
 import type { WantedOffers } from './wanted-offers.js';
 
@@ -44,8 +45,9 @@ export async function readCurrentValues(m: Machinery, options: ReadOptions): Pro
   const { wanted, store } = options;
   const report: ReadReport = { strategy: 'none', requests: 0, found: 0, notFound: 0, failed: 0 };
   if (wanted.size === 0) return report;
-  // One byte a row, not a Set of positions: a million rows cost a megabyte.
-  const done = new Uint8Array(options.rows);
+  // One byte a row, not a Set of positions: a million rows cost a megabyte (row-array.ts says why not a
+  // plain Uint8Array).
+  const done = rowArray(Uint8Array, options.rows).array;
   let doneCount = 0;
   const mark = (seq: number) => {
     done[seq] = 1;

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { FileError } from '../errors.js';
+import { MAX_ROWS } from '../row-array.js';
 import { resolveColumns, type ColumnMap, type HeaderMapping } from '../validate/columns.js';
 import { createDuplicateIndex } from '../validate/duplicate-ids.js';
 import { parseOfferId, validateRow } from '../validate/validate-row.js';
@@ -75,7 +77,14 @@ export async function scanPass(
       throw new ScanStopped('stopped while checking the file');
     }
     for (const row of rows) {
-      total++;
+      if (++total > MAX_ROWS) {
+        throw new FileError(
+          'E_TOO_MANY_ROWS',
+          options.input,
+          undefined,
+          `more than ${MAX_ROWS.toLocaleString('en-US')} data rows; split the file`,
+        );
+      }
       if (row.prior?.status === 'updated' || row.prior?.status === 'unchanged') {
         carried++;
         continue;

@@ -1,3 +1,5 @@
+import { rowArray } from '../row-array.js';
+
 /**
  * The offers whose current values a run reads: one (offer id, row position) pair a valid row, packed into
  * one 64-bit integer each and sorted by id, so a catalog page's offers are matched to rows by binary
@@ -12,25 +14,23 @@ export interface WantedOffers {
   seqsOf(offerId: number): number[];
 }
 
-const BLOCK = 65_536;
 const SHIFT = 32n;
 
 export function createWantedOffers() {
-  const blocks: BigUint64Array[] = [];
+  // row-array.ts says why not a plain typed array.
+  const packed = rowArray(BigUint64Array);
   let size = 0;
   return {
     add(offerId: number, seq: number) {
-      if (size % BLOCK === 0) blocks.push(new BigUint64Array(BLOCK));
-      blocks[blocks.length - 1]![size % BLOCK] = (BigInt(offerId) << SHIFT) | BigInt(seq);
+      packed.fit(size + 1);
+      packed.array[size] = (BigInt(offerId) << SHIFT) | BigInt(seq);
       size++;
     },
     /** Sorts by id; rows invalid only as duplicates are left out (they are never sent). */
     finish(duplicates: Map<number, unknown>): WantedOffers {
-      const all = new BigUint64Array(size);
-      blocks.forEach((block, k) => all.set(block.subarray(0, Math.min(BLOCK, size - k * BLOCK)), k * BLOCK));
-      blocks.length = 0;
+      const all = packed.array;
       let kept = 0;
-      for (let i = 0; i < all.length; i++) {
+      for (let i = 0; i < size; i++) {
         if (!duplicates.has(Number(all[i]! & 0xffffffffn))) all[kept++] = all[i]!;
       }
       const sorted = all.subarray(0, kept).sort();
