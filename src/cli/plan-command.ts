@@ -5,9 +5,12 @@ import { maxChange, parseMaps, type RunFlags } from './flags.js';
 import { reviewText } from './review.js';
 import { listenForStop } from './signals.js';
 import { stderr, stdout } from './stdio.js';
+import { capYoungGeneration } from './young-generation.js';
 
 /** `cake-bulk plan`: read current values, write the plan file, print the review; never sends an update. */
 export async function planCommand(input: string, flags: RunFlags): Promise<number> {
+  // Pages of the catalog are in flight as rows are when sending, so plan keeps apply's memory setting.
+  capYoungGeneration();
   const signals = listenForStop();
   try {
     const baseUrl = flags.baseUrl ?? process.env.CAKE_BASE_URL;
