@@ -43,7 +43,6 @@ export interface BulkResult extends Record<RowStatus, number> {
   declined: boolean;
 }
 
-/** A run's exit code: unchanged rows count as done. */
 /** The exit code a stopped run ends with, whatever its rows: undefined when it was not stopped. */
 export function stopExitCode(stopped: StopReason | undefined): number | undefined {
   switch (stopped) {
@@ -60,6 +59,7 @@ export function stopExitCode(stopped: StopReason | undefined): number | undefine
   }
 }
 
+/** A run's exit code: unchanged rows count as done. */
 export function exitCodeFor(
   stopped: StopReason | undefined,
   counts: Record<RowStatus, number>,

@@ -76,7 +76,6 @@ export function moneySummary(plan: PlanSummary): Html {
   </section>`;
 }
 
-/** The guardrails in use, changeable; submitting plans the run again with them. */
 /** One guardrail switch of the form, posted as `1` when on. */
 function checkbox(
   id: string,
@@ -97,6 +96,7 @@ function checkbox(
   </p>`;
 }
 
+/** The guardrails in use, changeable; submitting plans the run again with them. */
 export function guardForm(run: RunInfo, csrf: string, enabled: boolean): Html {
   const s = run.meta.settings;
   const off = s.maxChangePct === 'off';
