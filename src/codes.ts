@@ -1,3 +1,5 @@
+import { MAX_ROWS } from './row-array.js';
+
 /**
  * Every stable error code cake-bulk uses, once, with what it means. Row codes end up in the results file's
  * `error_code` column; run codes come with a one-line message and exit code 2 (see errors.ts). The README's
@@ -130,7 +132,10 @@ export const CODES = {
   E_UNCLOSED_QUOTE: { kind: 'run', meaning: 'a quoted CSV value is never closed' },
   E_RECORD_TOO_LARGE: { kind: 'run', meaning: 'a record is larger than 1,000,000 characters' },
   E_TOO_MANY_FIELDS: { kind: 'run', meaning: 'a row has more non-empty cells than the header has columns' },
-  E_TOO_MANY_ROWS: { kind: 'run', meaning: 'the input has more than 536,870,912 data rows: split it' },
+  E_TOO_MANY_ROWS: {
+    kind: 'run',
+    meaning: `the input has more than ${MAX_ROWS.toLocaleString('en-US')} data rows: split it`,
+  },
   E_UNCLEAR_HEADER: {
     kind: 'run',
     meaning: 'a header looks like a field, or could mean two, and is not mapped: rename it or --map it',
